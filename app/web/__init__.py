@@ -1,0 +1,1 @@
+"""Blueprints: auth (login), admin (organizer pages); later host, play and api."""

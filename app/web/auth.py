@@ -1,0 +1,75 @@
+"""Organizer login and logout; ``login_required`` guards the organizer pages."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from app.accounts import authenticate
+from app.extensions import db_session
+from app.models import User
+
+bp = Blueprint("auth", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@bp.before_app_request
+def load_user() -> None:
+    user_id = session.get("user_id")
+    g.user = None
+    if user_id is not None:
+        user = db_session().scalar(select(User).where(User.id == user_id, User.active.is_(True)))
+        g.user = user
+
+
+def login_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: a login link must not bounce the organizer elsewhere."""
+    if not target:
+        return url_for("admin.banks")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("admin.banks")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        username = request.form.get("username", "")[:40]
+        password = request.form.get("password", "")[:200]
+        user = authenticate(db_session(), username, password)
+        if user is None:
+            error = "用户名或密码不正确。"
+        else:
+            session.clear()
+            session["user_id"] = user.id
+            return redirect(_safe_next(request.args.get("next")))
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+def index() -> Any:
+    return redirect(url_for("admin.banks"))

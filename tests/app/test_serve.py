@@ -1,0 +1,75 @@
+"""``arena serve`` as a real process: eventlet server, banner, embedded Redis stopped on exit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 20) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited early: {process.communicate()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return int(response.status)
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"server did not answer {url} within {seconds}s")
+
+
+def test_serve_prints_the_addresses_and_stops_its_embedded_redis(tmp_path: Path, database_url: str) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "ARENA_INSTANCE": str(tmp_path),
+        "DATABASE_URL": database_url,
+        "ARENA_PUBLIC_URL": "http://192.0.2.10:8000",
+    }
+    env.pop("REDIS_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/login", process) == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert f"管理后台（组织者）：http://127.0.0.1:{port}/admin/" in out
+    assert "手机加入地址：      http://192.0.2.10:8000/play" in out
+    assert "手机扫码加入：" in out and ("█" in out or "▀" in out)  # the terminal QR code
+    socket_path = next(line for line in out.splitlines() if line.startswith("内置 Redis 已启动：unix://"))
+    socket_file = socket_path.split("unix://", 1)[1]
+    assert not Path(socket_file).exists(), "the embedded Redis must stop with the server"
+    assert "Traceback" not in err
+
+
+def test_lan_addresses_exclude_loopback() -> None:
+    from app.netinfo import base_urls, lan_addresses
+
+    assert all(not address.startswith("127.") for address in lan_addresses())
+    assert base_urls("", "127.0.0.1", 5000) == ("http://127.0.0.1:5000", "http://127.0.0.1:5000")
+    assert base_urls("https://dangjian.example.cn", "0.0.0.0", 5000) == (
+        "http://127.0.0.1:5000",
+        "https://dangjian.example.cn",
+    )
