@@ -1,0 +1,170 @@
+"""Socket.IO handlers of the live quiz: parse, call the service, emit what it returns.
+
+Each handler's payload and replies are documented in docs/PROTOCOL.md; the names and
+payload rules live in ``protocol``. Handlers know no game rules (STYLE §4).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import redis
+from flask import current_app, request
+from flask_socketio import SocketIO, join_room, leave_room
+
+from app.live import protocol
+from app.live.games import Emit, LiveGames, game_room, host_room, player_room
+from app.live.protocol import ProtocolError
+
+log = logging.getLogger(__name__)
+
+# Per connection: (events, window in ms). Generous for people, tight for scripts.
+RATE_LIMITS = {"join": (5, 10_000), "answer": (6, 5_000), "host": (30, 5_000)}
+
+
+def live() -> LiveGames:
+    from app.realtime import live_games
+
+    return live_games(current_app)  # type: ignore[no-any-return]
+
+
+def connection() -> dict[str, Any]:
+    """This connection's own facts (which game, which seat, host or not), kept by Flask-SocketIO."""
+    from flask import session
+
+    return session  # type: ignore[return-value]
+
+
+def send(socketio: SocketIO, emits: Iterable[Emit]) -> None:
+    for item in emits:
+        socketio.emit(item.event, item.payload, to=item.to)
+
+
+def handler(kind: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    """Rate-limit, and turn every failure into a stable error code: never a traceback."""
+
+    def wrap(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        @functools.wraps(function)
+        def wrapped(data: Any = None, *_extra: Any) -> dict[str, Any]:
+            try:
+                limit, window = RATE_LIMITS[kind]
+                wait = live().store.rate_limited(request.sid, kind, limit, window)  # type: ignore[attr-defined]
+                if wait:
+                    return protocol.error("rate_limited", retry_ms=wait)
+                return function(data)
+            except ProtocolError as refused:
+                return refused.ack()
+            except redis.RedisError:
+                log.exception("Redis unavailable in %s", function.__name__)
+                return protocol.error("unavailable")
+            except Exception:
+                log.exception("unexpected error in %s", function.__name__)
+                return protocol.error("unavailable")
+
+        return wrapped
+
+    return wrap
+
+
+def register(socketio: SocketIO) -> None:
+    """Attach the handlers to the one SocketIO object (once, however many apps are made)."""
+    if getattr(socketio, "arena_registered", False):
+        return
+    socketio.arena_registered = True  # type: ignore[attr-defined]
+
+    def require_host(pin: str) -> None:
+        if pin not in connection().get("host_pins", ()):
+            raise ProtocolError("bad_host_token")
+
+    @socketio.on(protocol.HOST_JOIN)
+    @handler("host")
+    def host_join(data: Any) -> dict[str, Any]:
+        """{pin, host_token} → {ok, state, roster}; joins the game and host rooms."""
+        command = protocol.parse_host(data, with_token=True)
+        result = live().host_join(command.pin, command.host_token)
+        connection().setdefault("host_pins", set()).add(command.pin)
+        join_room(game_room(command.pin))
+        join_room(host_room(command.pin))
+        return protocol.ok(**result)
+
+    def host_command(name: str) -> Callable[[Any], dict[str, Any]]:
+        def command_handler(data: Any) -> dict[str, Any]:
+            command = protocol.parse_host(data)
+            require_host(command.pin)
+            state, emits = live().advance(command.pin, name)
+            send(socketio, emits)
+            return protocol.ok(state=state)
+
+        command_handler.__name__ = f"host_{name}"
+        return command_handler
+
+    # host:start / host:next / host:end {pin} → {ok, state}; the game room gets game:state
+    # and, as the phase requires, game:reveal, player:result, game:leaderboard, game:over.
+    for event, name in ((protocol.HOST_START, "start"), (protocol.HOST_NEXT, "next"), (protocol.HOST_END, "end")):
+        socketio.on(event)(handler("host")(host_command(name)))
+
+    @socketio.on(protocol.HOST_KICK)
+    @handler("host")
+    def host_kick(data: Any) -> dict[str, Any]:
+        """{pin, player_id} → {ok}; the player's phones get player:kicked."""
+        command = protocol.parse_host(data, with_player=True)
+        require_host(command.pin)
+        send(socketio, live().kick(command.pin, command.player_id))
+        return protocol.ok()
+
+    @socketio.on(protocol.PLAYER_JOIN)
+    @handler("join")
+    def player_join(data: Any) -> dict[str, Any]:
+        """{pin, nickname, team?, member_no?, rejoin_token?} → {ok, player_id, rejoin_token, state, …}."""
+        join = protocol.parse_join(data)
+        snapshot = live().player_join(join, request.sid)  # type: ignore[attr-defined]
+        previous = connection().get("player")
+        if previous and previous != (join.pin, snapshot["player_id"]):
+            leave_room(player_room(*previous))
+        connection()["player"] = (join.pin, snapshot["player_id"])
+        join_room(game_room(join.pin))
+        join_room(player_room(join.pin, snapshot["player_id"]))
+        socketio.emit(protocol.GAME_PLAYERS, live().roster_payload(join.pin), to=host_room(join.pin))
+        return protocol.ok(**snapshot)
+
+    @socketio.on(protocol.PLAYER_ANSWER)
+    @handler("answer")
+    def player_answer(data: Any) -> dict[str, Any]:
+        """{pin, q, choice} → {ok, accepted: true, elapsed_ms}; may close the question early."""
+        answer = protocol.parse_answer(data)
+        seat = connection().get("player")
+        if not seat or seat[0] != answer.pin:
+            raise ProtocolError("not_joined")
+        ack, emits = live().answer(answer.pin, seat[1], answer.q, answer.choice)
+        send(socketio, emits)
+        return protocol.ok(**ack)
+
+    @socketio.on("disconnect")
+    def disconnect(*_args: Any) -> None:
+        seat = connection().get("player")
+        if not seat:
+            return
+        try:
+            send(socketio, live().disconnect(seat[0], seat[1], request.sid))  # type: ignore[attr-defined]
+        except redis.RedisError:
+            log.warning("Redis unavailable while %s left game %s", seat[1], seat[0])
+
+
+def run_ticker(socketio: SocketIO, app: Any, interval: float = 0.1) -> None:
+    """Closes due questions and sends answered counts; one per process, all processes safe."""
+    from app.realtime import live_games
+
+    games: LiveGames = live_games(app)
+    while True:
+        try:
+            with app.app_context():
+                send(socketio, games.tick())
+        except redis.RedisError:
+            log.warning("ticker: Redis unavailable")
+            socketio.sleep(1)
+        except Exception:
+            log.exception("ticker failed")
+        socketio.sleep(interval)

@@ -1,0 +1,394 @@
+"""The live quiz service: applies the pure rules to the Redis store and says what to send.
+
+Every method returns what the socket layer should acknowledge and emit (``Emit``: event,
+payload, room); it never talks to Socket.IO itself, so the whole game can be tested without
+a network. Rooms: ``game:<pin>`` (everyone), ``host:<pin>`` (host screens),
+``player:<pin>:<id>`` (one player's phones).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from app.live import protocol, quiz, scoring
+from app.live.protocol import ProtocolError
+from app.live.quiz import Effect, QuizState
+from app.live.store import LiveStore
+
+log = logging.getLogger(__name__)
+
+LEADERBOARD_SIZE = 10
+PODIUM_SIZE = 3
+
+
+@dataclass(frozen=True)
+class Emit:
+    event: str
+    payload: dict[str, Any]
+    to: str
+
+
+def game_room(pin: str) -> str:
+    return f"game:{pin}"
+
+
+def host_room(pin: str) -> str:
+    return f"host:{pin}"
+
+
+def player_room(pin: str, player_id: str) -> str:
+    return f"player:{pin}:{player_id}"
+
+
+def public_question(question: dict[str, Any], q: int) -> dict[str, Any]:
+    """What phones and the screen may see before the reveal: never the key."""
+    shown = {
+        "index": q, "type": question["type"], "stem": question["stem"],
+        "options": list(question.get("options") or []), "time_limit": question["time_limit"],
+    }
+    if question["type"] == "fill":
+        shown["blanks"] = len(question["key"])
+    if question.get("media"):
+        shown["media"] = question["media"]
+    return shown
+
+
+def fold_nickname(nickname: str) -> str:
+    return scoring.fold_text(nickname) or nickname.casefold()
+
+
+def team_standings(store: LiveStore, pin: str) -> list[dict[str, Any]]:
+    """Every team's score (mean or sum of its players', kicked players left out) and rank."""
+    rules = scoring.ScoringRules.from_dict(store.config(pin).get("scoring") or {})
+    kicked = store.kicked(pin)
+    scores = store.scores(pin)
+    members: dict[str, list[int]] = defaultdict(list)
+    for player_id, player in store.players(pin).items():
+        if player_id not in kicked:
+            members[player["team"]].append(int(scores.get(player_id, {}).get("score", 0)))
+    return scoring.rank_teams(rules, members)
+
+
+class LiveGames:
+    def __init__(self, store: LiveStore, secret_key: str, finish: Callable[[str], int | None] | None = None) -> None:
+        self.store = store
+        self.tokens = URLSafeSerializer(secret_key, salt="arena.rejoin")
+        self.finish_game = finish  # writes a finished game to SQL; returns its id
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _state(self, pin: str) -> QuizState:
+        state = self.store.state(pin)
+        if state is None:
+            raise ProtocolError("game_not_found")
+        return state
+
+    def state_payload(self, pin: str, state: QuizState | None = None) -> dict[str, Any]:
+        state = state or self._state(pin)
+        players = self.store.players(pin)
+        kicked = self.store.kicked(pin)
+        payload: dict[str, Any] = {
+            "pin": pin, "phase": state.phase, "q": state.q, "total": state.total,
+            "players": len(players) - len(kicked & set(players)), "server_ms": self.store.now_ms(),
+            "answered": self.store.answered_count(pin, state.q) if state.q >= 0 else 0,
+        }
+        if state.phase == "question":
+            question = self.store.question(pin, state.q)
+            if question is not None:
+                payload["question"] = public_question(question, state.q)
+            payload.update(shown_ms=state.shown_ms, open_ms=state.open_ms, deadline_ms=state.deadline_ms)
+        return payload
+
+    def roster_payload(self, pin: str) -> dict[str, Any]:
+        """Who is in the lobby, grouped by team, for the host screen."""
+        kicked = self.store.kicked(pin)
+        teams: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for player_id, player in sorted(self.store.players(pin).items(), key=lambda item: item[1]["seq"]):
+            if player_id not in kicked:
+                teams[player["team"]].append({"player_id": player_id, "nickname": player["nickname"]})
+        return {
+            "count": sum(len(members) for members in teams.values()),
+            "teams": [{"team": team, "players": members} for team, members in sorted(teams.items())],
+        }
+
+    def _timing(self, pin: str, state: QuizState, q: int) -> dict[str, int]:
+        config = self.store.config(pin)
+        question = self.store.question(pin, q) or {}
+        return {
+            "now_ms": self.store.now_ms(),
+            "read_ms": int(config.get("read_time", 0)) * 1000,
+            "limit_ms": int(question.get("time_limit", config.get("time_limit", 20))) * 1000,
+        }
+
+    # -- host --------------------------------------------------------------------------
+
+    def host_join(self, pin: str, token: str) -> dict[str, Any]:
+        if not self.store.exists(pin):
+            raise ProtocolError("game_not_found")
+        if not self.store.check_host(pin, token):
+            raise ProtocolError("bad_host_token")
+        return {"state": self.state_payload(pin), "roster": self.roster_payload(pin)}
+
+    def advance(self, pin: str, command: str) -> tuple[dict[str, Any], list[Emit]]:
+        """The host's start / next / end. Retries once if another process moved first."""
+        for _attempt in range(3):
+            state = self._state(pin)
+            try:
+                if command == "start":
+                    new, effects = quiz.start(state, **self._timing(pin, state, 0))
+                elif command == "next":
+                    following = state.q + 1 if state.phase == "leaderboard" else max(state.q, 0)
+                    new, effects = quiz.next_step(state, **self._timing(pin, state, following))
+                else:
+                    new, effects = quiz.end(state)
+            except quiz.Refused as refused:
+                raise ProtocolError(refused.code) from None
+            if self.store.apply(pin, state.version, new):
+                return self.state_payload(pin, new), self._effects(pin, state, new, effects)
+        raise ProtocolError("wrong_phase")
+
+    def close_if_due(self, pin: str, q: int | None = None) -> list[Emit]:
+        """Close the open question (deadline, everyone answered); only one caller wins."""
+        state = self.store.state(pin)
+        if state is None:
+            self.store.forget_deadline(pin)  # its keys expired while a question was open
+            return []
+        if state.phase != "question" or (q is not None and state.q != q):
+            return []
+        try:
+            new, effects = quiz.close(state, state.q)
+        except quiz.Refused:
+            return []
+        if not self.store.apply(pin, state.version, new):
+            return []
+        return self._effects(pin, state, new, effects)
+
+    def kick(self, pin: str, player_id: str) -> list[Emit]:
+        if not self.store.kick(pin, player_id):
+            raise ProtocolError("player_not_found")
+        return [
+            Emit(protocol.PLAYER_KICKED, {"pin": pin, "message": protocol.ERRORS["kicked"]},
+                 player_room(pin, player_id)),
+            Emit(protocol.GAME_PLAYERS, self.roster_payload(pin), host_room(pin)),
+        ]
+
+    # -- effects -----------------------------------------------------------------------
+
+    def _effects(self, pin: str, old: QuizState, new: QuizState, effects: tuple[Effect, ...]) -> list[Emit]:
+        out: list[Emit] = []
+        for effect in effects:
+            if effect is Effect.CLOSE_QUESTION:
+                out += self._score_question(pin, old.q)
+            elif effect is Effect.SHOW_LEADERBOARD:
+                out.append(Emit(protocol.GAME_LEADERBOARD, self.leaderboard(pin), game_room(pin)))
+            elif effect is Effect.SHOW_PODIUM:
+                out.append(Emit(protocol.GAME_OVER, self.podium(pin), game_room(pin)))
+            elif effect is Effect.FINISH:
+                self._finish(pin)
+        out.insert(0, Emit(protocol.GAME_STATE, self.state_payload(pin, new), game_room(pin)))
+        return out
+
+    def _finish(self, pin: str) -> None:
+        if self.finish_game is None:
+            return
+        game_id = self.finish_game(pin)
+        if game_id is not None:
+            self.store.set_finished(pin, game_id)
+        state = self.store.state(pin)
+        if state is not None and state.phase == "ended":
+            self.store.forget_deadline(pin)
+
+    def _score_question(self, pin: str, q: int) -> list[Emit]:
+        config = self.store.config(pin)
+        rules = scoring.ScoringRules.from_dict(config.get("scoring") or {})
+        question = self.store.question(pin, q) or {}
+        limit_ms = int(question.get("time_limit", 20)) * 1000
+        answers = self.store.answers(pin, q)
+        players = self.store.players(pin)
+        kicked = self.store.kicked(pin)
+        scores = self.store.scores(pin)
+        updated: dict[str, dict[str, Any]] = {}
+        outcomes: dict[str, scoring.AnswerScore] = {}
+        for player_id in players:
+            before = scores.get(player_id, {"score": 0, "correct": 0, "streak": 0, "time": 0})
+            answer = answers.get(player_id)
+            if answer is None:
+                outcome = scoring.AnswerScore(correct=False, fraction=0.0, points=0, streak=0)
+            else:
+                fraction = scoring.correctness(question["type"], question["key"], answer["c"],
+                                               multiple=rules.multiple)
+                outcome = scoring.score_answer(rules, fraction=fraction, elapsed_ms=int(answer["e"]),
+                                               limit_ms=limit_ms, streak_before=int(before["streak"]))
+            outcomes[player_id] = outcome
+            updated[player_id] = {
+                "score": int(before["score"]) + outcome.points,
+                "correct": int(before["correct"]) + (1 if outcome.correct else 0),
+                "streak": outcome.streak,
+                "time": int(before["time"]) + (int(answer["e"]) if answer and outcome.correct else 0),
+            }
+        active = {pid: s for pid, s in updated.items() if pid not in kicked}
+        standings = [
+            scoring.Standing(pid, s["score"], s["time"], int(players[pid]["seq"])) for pid, s in active.items()
+        ]
+        ranks = {standing.player_id: place for place, standing in scoring.rank(standings)}
+        board = {pid: scoring.leaderboard_value(s["score"], s["time"]) for pid, s in active.items()}
+        results = {
+            pid: {"q": q, "correct": outcomes[pid].correct, "fraction": outcomes[pid].fraction,
+                  "points": outcomes[pid].points, "score": updated[pid]["score"], "rank": ranks.get(pid),
+                  "streak": updated[pid]["streak"], "answered": pid in answers}
+            for pid in updated
+        }
+        team_members: dict[str, list[int]] = defaultdict(list)
+        for pid, s in active.items():
+            team_members[players[pid]["team"]].append(s["score"])
+        teams = {row["team"]: row["score"] for row in scoring.rank_teams(rules, team_members)}
+        self.store.record_scores(pin, q, updated, board, results, teams)
+
+        emits = [Emit(protocol.GAME_REVEAL, self.reveal_payload(pin, q, question, answers), game_room(pin))]
+        emits += [Emit(protocol.PLAYER_RESULT, result, player_room(pin, pid)) for pid, result in results.items()]
+        return emits
+
+    def reveal_payload(self, pin: str, q: int, question: dict[str, Any],
+                       answers: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+        counts = self.store.counts(pin, q)
+        qtype = question["type"]
+        if qtype in ("single", "multiple", "judge"):
+            distribution = [counts.get(str(i), 0) for i in range(len(question["options"]))]
+        else:
+            answers = answers if answers is not None else self.store.answers(pin, q)
+            right = sum(
+                1 for a in answers.values()
+                if scoring.correctness(qtype, question["key"], a["c"]) >= 1.0
+            )
+            distribution = [right, len(answers) - right]
+        return {
+            "q": q, "type": qtype, "correct": question["key"], "distribution": distribution,
+            "answered": counts.get("n", 0), "explanation": question.get("explanation", ""),
+            "source": question.get("source", ""),
+        }
+
+    # -- leaderboards ------------------------------------------------------------------
+
+    def leaderboard(self, pin: str, size: int = LEADERBOARD_SIZE) -> dict[str, Any]:
+        players = self.store.players(pin)
+        scores = self.store.scores(pin)
+        top = []
+        for place, player_id in enumerate(self.store.ranking(pin, size), start=1):
+            player = players.get(player_id, {})
+            top.append({"player_id": player_id, "nickname": player.get("nickname", ""),
+                        "team": player.get("team", ""), "score": scores.get(player_id, {}).get("score", 0),
+                        "correct": scores.get(player_id, {}).get("correct", 0), "rank": place})
+        return {"players": top, "teams": self.team_standings(pin)}
+
+    def team_standings(self, pin: str) -> list[dict[str, Any]]:
+        return team_standings(self.store, pin)
+
+    def podium(self, pin: str) -> dict[str, Any]:
+        board = self.leaderboard(pin, PODIUM_SIZE)
+        return {"podium": board["players"], "teams": board["teams"][:PODIUM_SIZE], "all_teams": board["teams"]}
+
+    # -- players -----------------------------------------------------------------------
+
+    def rejoin_token(self, pin: str, player_id: str) -> str:
+        return self.tokens.dumps({"pin": pin, "player": player_id})
+
+    def _from_token(self, pin: str, token: str) -> str | None:
+        try:
+            data = self.tokens.loads(token)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict) or data.get("pin") != pin:
+            return None
+        return str(data.get("player") or "") or None
+
+    def player_join(self, request: protocol.JoinRequest, sid: str, teams: list[str] | None = None) -> dict[str, Any]:
+        """Seat a phone: back into its seat by rejoin token, or as a new player."""
+        pin = request.pin
+        state = self._state(pin)
+        player_id = self._from_token(pin, request.rejoin_token) if request.rejoin_token else None
+        if player_id and self.store.player(pin, player_id) is not None:
+            if self.store.is_kicked(pin, player_id):
+                raise ProtocolError("kicked")
+        else:
+            if not request.nickname:
+                raise ProtocolError("bad_request", field="nickname")
+            config = self.store.config(pin)
+            if state.phase == "ended":
+                raise ProtocolError("game_over")
+            if state.phase != "lobby" and not config.get("late_join", True):
+                raise ProtocolError("late_join_closed")
+            team = request.team or ""
+            allowed = config.get("teams") or []
+            if allowed and team not in allowed:
+                raise ProtocolError("bad_team")
+            player = {"nickname": request.nickname, "team": team or "个人", "member_no": request.member_no,
+                      "joined_q": state.q if state.phase != "lobby" else -1}
+            code, player_id = self.store.join(pin, fold_nickname(request.nickname), player,
+                                              int(config.get("max_players", 2000)))
+            if code != "ok":
+                raise ProtocolError(code)
+        self.store.connect(pin, player_id, sid)
+        return self.player_snapshot(pin, player_id)
+
+    def player_snapshot(self, pin: str, player_id: str) -> dict[str, Any]:
+        """Everything a (re)connecting phone needs: seat, phase, whether it answered, its result."""
+        state = self._state(pin)
+        player = self.store.player(pin, player_id) or {}
+        score = self.store.scores(pin).get(player_id, {"score": 0, "correct": 0, "streak": 0})
+        snapshot: dict[str, Any] = {
+            "player_id": player_id, "rejoin_token": self.rejoin_token(pin, player_id),
+            "nickname": player.get("nickname"), "team": player.get("team"),
+            "score": score["score"], "streak": score["streak"], "state": self.state_payload(pin, state),
+        }
+        if state.q >= 0:
+            snapshot["answered"] = self.store.has_answered(pin, state.q, player_id)
+            if state.phase != "question":
+                snapshot["result"] = self.store.result(pin, state.q, player_id)
+        return snapshot
+
+    def answer(self, pin: str, player_id: str, q: int, choice: Any) -> tuple[dict[str, Any], list[Emit]]:
+        question = self.store.question(pin, q)
+        if question is None:
+            raise ProtocolError("not_open" if self.store.exists(pin) else "game_not_found")
+        choice = protocol.validate_choice(question, choice)
+        counted = choice if question["type"] in ("single", "multiple", "judge") else []
+        code, elapsed, answered = self.store.submit(pin, player_id, q, choice, counted)
+        if code != "ok":
+            raise ProtocolError(code)
+        emits: list[Emit] = []
+        # The count is a cheap first check; the per-player check only runs when it passes.
+        if answered >= self.store.online_count(pin) and self.store.all_online_answered(pin, q):
+            emits = self.close_if_due(pin, q)  # everyone connected has answered: close early
+        return {"accepted": True, "elapsed_ms": elapsed}, emits
+
+    def disconnect(self, pin: str, player_id: str, sid: str) -> list[Emit]:
+        """A phone left; if everyone still connected has answered, the question closes."""
+        if not self.store.disconnect(pin, player_id, sid):
+            return []
+        state = self.store.state(pin)
+        if state and state.phase == "question" and self.store.all_online_answered(pin, state.q):
+            return self.close_if_due(pin, state.q)
+        return []
+
+    # -- the ticker --------------------------------------------------------------------
+
+    def tick(self, answered_window_ms: int = 250) -> list[Emit]:
+        """Run by every process a few times a second: close due questions (once across all
+        processes) and send each open game's answered count to its host screen."""
+        now = self.store.now_ms()
+        emits: list[Emit] = []
+        for pin in self.store.due_games(now):
+            emits += self.close_if_due(pin)
+        for pin in self.store.due_games(now + 24 * 3600 * 1000):
+            state = self.store.state(pin)
+            if state and state.phase == "question" and self.store.claim_tick(pin, answered_window_ms):
+                payload = {"q": state.q, "answered": self.store.answered_count(pin, state.q),
+                           "players": self.store.online_count(pin)}
+                emits.append(Emit(protocol.GAME_ANSWERED, payload, game_room(pin)))
+        return emits

@@ -1,0 +1,358 @@
+"""Every Redis key, TTL and Lua script of the live quiz, in one class (STYLE §2).
+
+All live game state is here, none in process memory, so any server process can serve any
+event. Each change of shared state is one Lua script or one MULTI transaction. Keys are
+documented in docs/REDIS.md; every key of a game expires ``GAME_TTL`` seconds after the
+game's last change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+import redis
+
+from app.live.quiz import QuizState
+
+GAME_TTL = 6 * 3600
+PIN_ATTEMPTS = 50
+PREFIX = "arena:"
+
+# Applies a transition only if the game is still at the version it was read at, keeps
+# the deadline index in step, and renews the TTL of every key of the game.
+# KEYS: game hash, deadline index, the game's other keys. ARGV: version, pin, field/value…
+_APPLY = """
+local version = redis.call('HGET', KEYS[1], 'version')
+if not version then return -1 end
+if tonumber(version) ~= tonumber(ARGV[1]) then return 0 end
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local ttl = tonumber(redis.call('HGET', KEYS[1], 'ttl'))
+redis.call('EXPIRE', KEYS[1], ttl)
+for i = 3, #KEYS do redis.call('EXPIRE', KEYS[i], ttl) end
+if redis.call('HGET', KEYS[1], 'phase') == 'question' then
+  redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'deadline_ms'), ARGV[2])
+else
+  redis.call('ZREM', KEYS[2], ARGV[2])
+end
+redis.call('EXPIRE', KEYS[2], ttl)
+return 1
+"""
+
+# Records one answer: phase, question, time window, seat and first-answer checks in one step.
+_SUBMIT = """
+local game = KEYS[1]
+local phase = redis.call('HGET', game, 'phase')
+if not phase then return {'game_not_found'} end
+local seat = redis.call('HGET', KEYS[4], ARGV[1])
+if not seat then return {'not_joined'} end
+if redis.call('SISMEMBER', KEYS[5], ARGV[1]) == 1 then return {'kicked'} end
+-- A late joiner plays from the question after the one open when it joined.
+if tonumber(cjson.decode(seat)['joined_q']) >= tonumber(ARGV[2]) then return {'not_open'} end
+if phase ~= 'question' or tonumber(redis.call('HGET', game, 'q')) ~= tonumber(ARGV[2]) then
+  return {'not_open'}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now < tonumber(redis.call('HGET', game, 'open_ms')) then return {'not_open'} end
+if now > tonumber(redis.call('HGET', game, 'deadline_ms')) then return {'late'} end
+local elapsed = now - tonumber(redis.call('HGET', game, 'open_ms'))
+if redis.call('HSETNX', KEYS[2], ARGV[1], cjson.encode({c = cjson.decode(ARGV[3]), e = elapsed})) == 0 then
+  return {'duplicate_answer'}
+end
+for i = 4, #ARGV do redis.call('HINCRBY', KEYS[3], ARGV[i], 1) end
+local answered = redis.call('HINCRBY', KEYS[3], 'n', 1)
+local ttl = redis.call('HGET', game, 'ttl')
+redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('EXPIRE', KEYS[3], ttl)
+return {'ok', tostring(elapsed), tostring(answered)}
+"""
+
+# Seats a new player: the nickname must be free (case-insensitively) and the game not full.
+# The player id starts with 999999 - join order, so that among equal leaderboard values the
+# sorted set's reverse order (ZRANGE … REV sorts equal scores by member, descending) puts
+# the earlier joiner first, exactly as scoring.rank does.
+_JOIN = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'game_not_found'} end
+local taken = redis.call('HGET', KEYS[3], ARGV[2])
+if taken then return {'nickname_taken'} end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[4]) then return {'game_full'} end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local id = string.format('%06d', 999999 - seq) .. ARGV[1]
+local player = cjson.decode(ARGV[3])
+player['seq'] = seq
+redis.call('HSET', KEYS[2], id, cjson.encode(player))
+redis.call('HSET', KEYS[3], ARGV[2], id)
+local ttl = redis.call('HGET', KEYS[1], 'ttl')
+redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('EXPIRE', KEYS[3], ttl)
+return {'ok', id}
+"""
+
+# Forgets a connection only if it is still the player's current one (a reload connects
+# the new page before the old one's disconnect arrives).
+_DISCONNECT = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
+"""
+
+# Fixed-window counter: at most ARGV[1] hits per ARGV[2] milliseconds.
+_RATE = """
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if hits > tonumber(ARGV[1]) then return redis.call('PTTL', KEYS[1]) end
+return 0
+"""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LiveStore:
+    """The live quiz's Redis state. Methods are named for what they do in the game."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+        self._apply = client.register_script(_APPLY)
+        self._submit = client.register_script(_SUBMIT)
+        self._join = client.register_script(_JOIN)
+        self._disconnect = client.register_script(_DISCONNECT)
+        self._rate = client.register_script(_RATE)
+
+    # -- keys ------------------------------------------------------------------------
+
+    @staticmethod
+    def game_key(pin: str) -> str:
+        return f"{PREFIX}game:{pin}"
+
+    @staticmethod
+    def key(pin: str, part: str) -> str:
+        return f"{PREFIX}game:{pin}:{part}"
+
+    DEADLINES = f"{PREFIX}deadlines"  # sorted set: pin by deadline, for the closing ticker
+
+    def game_keys(self, pin: str, total: int) -> list[str]:
+        parts = ["players", "nicks", "kicked", "sids", "scores", "board", "teams", "questions"]
+        per_question = [f"{kind}:{q}" for q in range(total) for kind in ("answers", "counts", "results")]
+        return [self.game_key(pin), *(self.key(pin, part) for part in parts + per_question)]
+
+    # -- time ------------------------------------------------------------------------
+
+    def now_ms(self) -> int:
+        """Server time shared by every process: Redis TIME, never a client clock."""
+        seconds, micros = self.redis.time()
+        return int(seconds) * 1000 + int(micros) // 1000
+
+    # -- games -----------------------------------------------------------------------
+
+    def create_game(self, config: dict[str, Any], questions: list[dict[str, Any]]) -> tuple[str, str]:
+        """A new game in the lobby with a 6-digit PIN unique among live games.
+
+        Returns (pin, host_token); only the token's hash is stored.
+        """
+        host_token = secrets.token_urlsafe(24)
+        state = QuizState(total=len(questions))
+        fields = {
+            **{key: str(value) for key, value in asdict(state).items()},
+            "config": json.dumps(config, ensure_ascii=False),
+            "host_token": _hash(host_token),
+            "created_ms": str(self.now_ms()),
+            "seq": "0",
+            "ttl": str(GAME_TTL),
+        }
+        for _attempt in range(PIN_ATTEMPTS):
+            pin = f"{secrets.randbelow(900_000) + 100_000}"
+            # HSETNX on a marker field claims the PIN atomically; the rest follows.
+            if self.redis.hsetnx(self.game_key(pin), "pin", pin):
+                pipe = self.redis.pipeline(transaction=True)
+                pipe.hset(self.game_key(pin), mapping=fields)
+                pipe.rpush(self.key(pin, "questions"), *[json.dumps(q, ensure_ascii=False) for q in questions])
+                for key in (self.game_key(pin), self.key(pin, "questions")):
+                    pipe.expire(key, GAME_TTL)
+                pipe.execute()
+                return pin, host_token
+        raise RuntimeError("no free PIN")
+
+    def exists(self, pin: str) -> bool:
+        return bool(self.redis.exists(self.game_key(pin)))
+
+    def check_host(self, pin: str, token: str) -> bool:
+        stored = self.redis.hget(self.game_key(pin), "host_token")
+        return bool(stored) and secrets.compare_digest(stored, _hash(token or ""))
+
+    def state(self, pin: str) -> QuizState | None:
+        data = self.redis.hgetall(self.game_key(pin))
+        if not data or "version" not in data:
+            return None
+        return QuizState(
+            phase=data["phase"], q=int(data["q"]), total=int(data["total"]), version=int(data["version"]),
+            shown_ms=int(data["shown_ms"]), open_ms=int(data["open_ms"]), deadline_ms=int(data["deadline_ms"]),
+        )
+
+    def config(self, pin: str) -> dict[str, Any]:
+        raw = self.redis.hget(self.game_key(pin), "config")
+        return json.loads(raw) if raw else {}
+
+    def meta(self, pin: str) -> dict[str, str]:
+        return self.redis.hmget(self.game_key(pin), "created_ms", "game_id")  # type: ignore[return-value]
+
+    def question(self, pin: str, q: int) -> dict[str, Any] | None:
+        raw = self.redis.lindex(self.key(pin, "questions"), q)
+        return json.loads(raw) if raw else None
+
+    def questions(self, pin: str) -> list[dict[str, Any]]:
+        return [json.loads(raw) for raw in self.redis.lrange(self.key(pin, "questions"), 0, -1)]
+
+    def apply(self, pin: str, expected_version: int, new: QuizState) -> bool:
+        """Store ``new`` if the game is still at ``expected_version``; True if this call won."""
+        fields: list[str] = []
+        for key, value in asdict(new).items():
+            fields += [key, str(value)]
+        keys = [self.game_key(pin), self.DEADLINES, *self.game_keys(pin, new.total)[1:]]
+        return int(self._apply(keys=keys, args=[expected_version, pin, *fields])) == 1
+
+    def due_games(self, now_ms: int) -> list[str]:
+        """Games whose open question's deadline has passed."""
+        return list(self.redis.zrangebyscore(self.DEADLINES, "-inf", now_ms))
+
+    def set_finished(self, pin: str, game_id: int) -> None:
+        self.redis.hset(self.game_key(pin), "game_id", str(game_id))
+
+    def forget_deadline(self, pin: str) -> None:
+        """Drop a game from the ticker's index (it ended, or its keys expired)."""
+        self.redis.zrem(self.DEADLINES, pin)
+
+    # -- players ---------------------------------------------------------------------
+
+    def join(self, pin: str, nickname_key: str, player: dict[str, Any], max_players: int) -> tuple[str, str]:
+        """Seat a new player: ("ok", player_id) or (protocol error code, "")."""
+        keys = [self.game_key(pin), self.key(pin, "players"), self.key(pin, "nicks")]
+        suffix = secrets.token_hex(5)
+        result = self._join(keys=keys, args=[suffix, nickname_key, json.dumps(player, ensure_ascii=False),
+                                             max_players])
+        return (str(result[0]), str(result[1])) if result[0] == "ok" else (str(result[0]), "")
+
+    def player(self, pin: str, player_id: str) -> dict[str, Any] | None:
+        raw = self.redis.hget(self.key(pin, "players"), player_id)
+        return json.loads(raw) if raw else None
+
+    def players(self, pin: str) -> dict[str, dict[str, Any]]:
+        return {pid: json.loads(raw) for pid, raw in self.redis.hgetall(self.key(pin, "players")).items()}
+
+    def kick(self, pin: str, player_id: str) -> bool:
+        if not self.redis.hexists(self.key(pin, "players"), player_id):
+            return False
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.sadd(self.key(pin, "kicked"), player_id)
+        pipe.hdel(self.key(pin, "sids"), player_id)
+        pipe.zrem(self.key(pin, "board"), player_id)  # off the leaderboard at once
+        pipe.expire(self.key(pin, "kicked"), GAME_TTL)
+        pipe.execute()
+        return True
+
+    def is_kicked(self, pin: str, player_id: str) -> bool:
+        return bool(self.redis.sismember(self.key(pin, "kicked"), player_id))
+
+    def kicked(self, pin: str) -> set[str]:
+        return set(self.redis.smembers(self.key(pin, "kicked")))
+
+    def connect(self, pin: str, player_id: str, sid: str) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self.key(pin, "sids"), player_id, sid)
+        pipe.expire(self.key(pin, "sids"), GAME_TTL)
+        pipe.execute()
+
+    def disconnect(self, pin: str, player_id: str, sid: str) -> bool:
+        return int(self._disconnect(keys=[self.key(pin, "sids")], args=[player_id, sid])) == 1
+
+    def online_count(self, pin: str) -> int:
+        return int(self.redis.hlen(self.key(pin, "sids")))
+
+    def all_online_answered(self, pin: str, q: int) -> bool:
+        """True when every connected player has answered ``q`` (and someone is connected).
+
+        Compares players, not counts: a player who answered and then lost Wi-Fi must not
+        stand in for one who is still thinking.
+        """
+        online = self.redis.hkeys(self.key(pin, "sids"))
+        if not online:
+            return False
+        return all(value is not None for value in self.redis.hmget(self.key(pin, f"answers:{q}"), online))
+
+    # -- answers ---------------------------------------------------------------------
+
+    def submit(self, pin: str, player_id: str, q: int, choice: Any, counted: Iterable[int | str]) -> tuple[str, int, int]:
+        """Record an answer atomically: (code, elapsed_ms, answered_count); code "ok" or an error."""
+        keys = [
+            self.game_key(pin), self.key(pin, f"answers:{q}"), self.key(pin, f"counts:{q}"),
+            self.key(pin, "players"), self.key(pin, "kicked"),
+        ]
+        result = self._submit(keys=keys, args=[player_id, q, json.dumps(choice, ensure_ascii=False),
+                                               *[str(c) for c in counted]])
+        if result[0] != "ok":
+            return str(result[0]), 0, 0
+        return "ok", int(result[1]), int(result[2])
+
+    def answers(self, pin: str, q: int) -> dict[str, dict[str, Any]]:
+        return {pid: json.loads(raw) for pid, raw in self.redis.hgetall(self.key(pin, f"answers:{q}")).items()}
+
+    def has_answered(self, pin: str, q: int, player_id: str) -> bool:
+        return bool(self.redis.hexists(self.key(pin, f"answers:{q}"), player_id))
+
+    def answered_count(self, pin: str, q: int) -> int:
+        return int(self.redis.hget(self.key(pin, f"counts:{q}"), "n") or 0)
+
+    def counts(self, pin: str, q: int) -> dict[str, int]:
+        return {k: int(v) for k, v in self.redis.hgetall(self.key(pin, f"counts:{q}")).items()}
+
+    # -- scores ----------------------------------------------------------------------
+
+    def scores(self, pin: str) -> dict[str, dict[str, Any]]:
+        """Per player: score, correct (count), streak, time (ms of correct answers)."""
+        return {pid: json.loads(raw) for pid, raw in self.redis.hgetall(self.key(pin, "scores")).items()}
+
+    def record_scores(
+        self, pin: str, q: int, scores: dict[str, dict[str, Any]], board: dict[str, float],
+        results: dict[str, dict[str, Any]], teams: dict[str, float],
+    ) -> None:
+        """Write one question's scoring in one transaction (only the closing process does)."""
+        pipe = self.redis.pipeline(transaction=True)
+        if scores:
+            pipe.hset(self.key(pin, "scores"), mapping={p: json.dumps(s) for p, s in scores.items()})
+        if board:
+            pipe.zadd(self.key(pin, "board"), board)
+        if results:
+            pipe.hset(self.key(pin, f"results:{q}"), mapping={p: json.dumps(r) for p, r in results.items()})
+        pipe.delete(self.key(pin, "teams"))
+        if teams:
+            pipe.zadd(self.key(pin, "teams"), teams)
+        for part in ("scores", "board", f"results:{q}", "teams"):
+            pipe.expire(self.key(pin, part), GAME_TTL)
+        pipe.execute()
+
+    def ranking(self, pin: str, limit: int = -1) -> list[str]:
+        """Player ids best first (ZRANGE … REV; ZREVRANGE is deprecated)."""
+        stop = -1 if limit < 0 else limit - 1
+        return list(self.redis.execute_command("ZRANGE", self.key(pin, "board"), 0, stop, "REV"))
+
+    def result(self, pin: str, q: int, player_id: str) -> dict[str, Any] | None:
+        raw = self.redis.hget(self.key(pin, f"results:{q}"), player_id)
+        return json.loads(raw) if raw else None
+
+    # -- limits ----------------------------------------------------------------------
+
+    def rate_limited(self, subject: str, kind: str, limit: int, window_ms: int) -> int:
+        """0 if allowed, else the milliseconds to wait."""
+        return int(self._rate(keys=[f"{PREFIX}rate:{kind}:{subject}"], args=[limit, window_ms]))
+
+    def claim_tick(self, pin: str, window_ms: int) -> bool:
+        """True for the one process that may send the answered count in this window."""
+        return bool(self.redis.set(self.key(pin, "tick"), "1", nx=True, px=window_ms))

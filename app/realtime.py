@@ -1,0 +1,50 @@
+"""The Socket.IO server object and the live quiz service, bound in the factory.
+
+A serving process (``arena serve``) sends every broadcast through Redis (``message_queue``)
+so that several processes serve one game. python-socketio's Redis listener must not time
+out: redis-py 8 sets a finite socket timeout that ends its pub/sub loop (DESIGN §10), so
+the manager is built here with ``socket_timeout=None``.
+"""
+
+from __future__ import annotations
+
+import socketio as python_socketio
+from flask import Flask
+from flask_socketio import SocketIO
+
+from app.extensions import database, redis_connection
+
+socketio = SocketIO()
+
+
+def init_app(app: Flask) -> None:
+    from app.live import events
+
+    settings = app.config["ARENA"]
+    options: dict[str, object] = {}
+    if settings.message_queue:
+        options["client_manager"] = python_socketio.RedisManager(
+            redis_connection(app).url, redis_options={"socket_timeout": None, "health_check_interval": 30}
+        )
+    # Before init_app: handlers added while no server exists are kept by Flask-SocketIO and
+    # attached to every server it creates (each app made here creates one).
+    events.register(socketio)
+    # Named explicitly: under `flask`/`arena` (FLASK_RUN_FROM_CLI) Flask-SocketIO would
+    # otherwise fall back to threading and refuse to serve.
+    socketio.init_app(app, async_mode=settings.async_mode, **options)
+
+
+def live_games(app: Flask):  # type: ignore[no-untyped-def]
+    """The live quiz service of this app, created on first use (Redis may start lazily)."""
+    from app.live.games import LiveGames
+    from app.live.results import finish_game
+    from app.live.store import LiveStore
+
+    games = app.extensions.get("arena.live")
+    if games is None:
+        store = LiveStore(redis_connection(app).client())
+        games = LiveGames(
+            store, app.config["SECRET_KEY"], finish=lambda pin: finish_game(database(app), store, pin)
+        )
+        app.extensions["arena.live"] = games
+    return games
