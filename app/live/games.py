@@ -333,6 +333,8 @@ class LiveGames:
                                               int(config.get("max_players", 2000)))
             if code != "ok":
                 raise ProtocolError(code)
+            if state.phase == "question":
+                self.store.count_late_joiner(pin, state.q)
         self.store.connect(pin, player_id, sid)
         return self.player_snapshot(pin, player_id)
 
@@ -363,7 +365,7 @@ class LiveGames:
             raise ProtocolError(code)
         emits: list[Emit] = []
         # The count is a cheap first check; the per-player check only runs when it passes.
-        if answered >= self.store.online_count(pin) and self.store.all_online_answered(pin, q):
+        if self.store.may_all_have_answered(pin, q) and self.store.all_online_answered(pin, q):
             emits = self.close_if_due(pin, q)  # everyone connected has answered: close early
         return {"accepted": True, "elapsed_ms": elapsed}, emits
 

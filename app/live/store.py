@@ -280,12 +280,20 @@ class LiveStore:
         """True when every connected player has answered ``q`` (and someone is connected).
 
         Compares players, not counts: a player who answered and then lost Wi-Fi must not
-        stand in for one who is still thinking.
+        stand in for one who is still thinking. A player who joined while ``q`` was open may
+        not answer it (0 points, from the next question on), so it does not hold ``q`` open.
         """
         online = self.redis.hkeys(self.key(pin, "sids"))
         if not online:
             return False
-        return all(value is not None for value in self.redis.hmget(self.key(pin, f"answers:{q}"), online))
+        seats = self.redis.hmget(self.key(pin, "players"), online)
+        eligible = [
+            player_id for player_id, seat in zip(online, seats, strict=True)
+            if seat is not None and int(json.loads(seat)["joined_q"]) < q
+        ]
+        if not eligible:
+            return False
+        return all(value is not None for value in self.redis.hmget(self.key(pin, f"answers:{q}"), eligible))
 
     # -- answers ---------------------------------------------------------------------
 
@@ -309,6 +317,19 @@ class LiveStore:
 
     def answered_count(self, pin: str, q: int) -> int:
         return int(self.redis.hget(self.key(pin, f"counts:{q}"), "n") or 0)
+
+    def count_late_joiner(self, pin: str, q: int) -> None:
+        """Count a player seated while ``q`` is open: it may not answer ``q``."""
+        key = self.key(pin, f"counts:{q}")
+        pipe = self.redis.pipeline()
+        pipe.hincrby(key, "late", 1)
+        pipe.expire(key, GAME_TTL)
+        pipe.execute()
+
+    def may_all_have_answered(self, pin: str, q: int) -> bool:
+        """The cheap test run on every answer before the exact ``all_online_answered``."""
+        answered, late = self.redis.hmget(self.key(pin, f"counts:{q}"), ["n", "late"])
+        return int(answered or 0) + int(late or 0) >= self.online_count(pin)
 
     def counts(self, pin: str, q: int) -> dict[str, int]:
         return {k: int(v) for k, v in self.redis.hgetall(self.key(pin, f"counts:{q}")).items()}

@@ -306,10 +306,10 @@ def test_a_late_joiner_plays_from_the_next_question_with_zero_points(
     assert joined["score"] == 0 and joined["state"]["phase"] == "question"
     refused = late.call(protocol.PLAYER_ANSWER, {"pin": pin, "q": 0, "choice": [0]})
     assert refused["error"]["code"] == "not_open"
+    # The late joiner cannot answer question 1, so the one answer that counts closes it.
     assert early.call(protocol.PLAYER_ANSWER, {"pin": pin, "q": 0, "choice": [0]})["ok"]
-    screen.call(protocol.HOST_NEXT, {"pin": pin})  # the late joiner is online and cannot answer: close by hand
     assert late.wait(protocol.PLAYER_RESULT)["points"] == 0
-    screen.call(protocol.HOST_NEXT, {"pin": pin})
-    screen.call(protocol.HOST_NEXT, {"pin": pin})
+    screen.call(protocol.HOST_NEXT, {"pin": pin})  # leaderboard
+    screen.call(protocol.HOST_NEXT, {"pin": pin})  # question 2
     late.wait(protocol.GAME_STATE, lambda d: d["phase"] == "question" and d["q"] == 1)
     assert late.call(protocol.PLAYER_ANSWER, {"pin": pin, "q": 1, "choice": [1]})["ok"]
