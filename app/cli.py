@@ -305,7 +305,7 @@ def serve(host: str | None, port: int | None, quiet: bool) -> None:
     from app.extensions import redis_connection
     from app.live.events import run_ticker
     from app.netinfo import banner
-    from app.realtime import socketio
+    from app.realtime import close_message_queue, socketio
 
     # A serving app of its own, with the Redis message queue, so that several processes
     # can serve one game.
@@ -323,7 +323,11 @@ def serve(host: str | None, port: int | None, quiet: bool) -> None:
     click.echo(banner(settings.public_url, host, port, with_qr=not quiet), nl=False)
     sys.stdout.flush()
     socketio.start_background_task(run_ticker, socketio, app, settings.tick_ms / 1000)
-    socketio.run(app, host=host, port=port, max_size=settings.max_connections, log_output=False)
+    try:
+        socketio.run(app, host=host, port=port, max_size=settings.max_connections, log_output=False)
+    finally:
+        close_message_queue()
+        redis.stop()
 
 
 def register(app: Any) -> None:

