@@ -47,6 +47,7 @@ class ContestSettings:
     @classmethod
     def parse(cls, data: dict[str, Any]) -> ContestSettings:
         """Validate untrusted input (a form or the API); every problem is a ContestError."""
+
         def integer(name: str, low: int, high: int, default: int) -> int:
             value = data.get(name, default)
             try:
@@ -94,19 +95,29 @@ class ContestSettings:
             "speed": flag("speed", scoring_in.get("speed", rules.speed)),
             "streak_step": integer("streak_step", 0, 1000, scoring_in.get("streak_step", rules.streak_step)),
             "streak_cap": integer("streak_cap", 0, 5000, scoring_in.get("streak_cap", rules.streak_cap)),
-            "multiple": choice("multiple", ("all_or_nothing", "partial"), scoring_in.get("multiple", rules.multiple)),
+            "multiple": choice(
+                "multiple", ("all_or_nothing", "partial"), scoring_in.get("multiple", rules.multiple)
+            ),
             "team": choice("team", ("mean", "sum"), scoring_in.get("team", rules.team)),
         }
         name = str(data.get("name") or "知识竞赛").strip()[:100] or "知识竞赛"
         settings = cls(
-            name=name, bank_ids=[int(b) for b in bank_ids], tags=strings("tags", 40), types=types,
-            difficulties=difficulties, count=integer("count", 1, 200, 10),
+            name=name,
+            bank_ids=[int(b) for b in bank_ids],
+            tags=strings("tags", 40),
+            types=types,
+            difficulties=difficulties,
+            count=integer("count", 1, 200, 10),
             order=choice("order", ("fixed", "shuffled"), "fixed"),
-            shuffle_options=flag("shuffle_options", False), time_limit=integer("time_limit", 5, 600, 20),
-            use_bank_time_limit=flag("use_bank_time_limit", True), read_time=integer("read_time", 0, 5, 0),
+            shuffle_options=flag("shuffle_options", False),
+            time_limit=integer("time_limit", 5, 600, 20),
+            use_bank_time_limit=flag("use_bank_time_limit", True),
+            read_time=integer("read_time", 0, 5, 0),
             team_mode=choice("team_mode", ("branches", "free"), "branches"),
-            free_teams=strings("free_teams", 30), max_players=integer("max_players", 1, 10_000, 2000),
-            late_join=flag("late_join", True), scoring=scoring,
+            free_teams=strings("free_teams", 30),
+            max_players=integer("max_players", 1, 10_000, 2000),
+            late_join=flag("late_join", True),
+            scoring=scoring,
         )
         if not settings.bank_ids:
             raise ContestError("bad_setting", "请至少选择一个题库。", "bank_ids")
@@ -143,8 +154,14 @@ def game_question(question: Question, settings: ContestSettings, rng: random.Ran
     if settings.use_bank_time_limit and question.time_limit:
         time_limit = question.time_limit
     return {
-        "id": question.id, "type": qtype, "stem": question.stem, "options": options, "key": key,
-        "explanation": question.explanation, "source": question.source, "time_limit": time_limit,
+        "id": question.id,
+        "type": qtype,
+        "stem": question.stem,
+        "options": options,
+        "key": key,
+        "explanation": question.explanation,
+        "source": question.source,
+        "time_limit": time_limit,
         "media": question.media,
     }
 
@@ -180,8 +197,9 @@ def save_contest(session: Session, settings: ContestSettings, created_by: str = 
     return contest
 
 
-def start_game(session: Session, store: LiveStore, contest: Contest, *, rng: random.Random | None = None
-               ) -> tuple[str, str]:
+def start_game(
+    session: Session, store: LiveStore, contest: Contest, *, rng: random.Random | None = None
+) -> tuple[str, str]:
     """Put a contest live: a lobby with a fresh PIN. Returns (pin, host_token)."""
     settings = ContestSettings.parse(contest.settings)
     rng = rng or random.Random()
@@ -189,9 +207,14 @@ def start_game(session: Session, store: LiveStore, contest: Contest, *, rng: ran
     if not questions:
         raise ContestError("no_questions", "按所选条件没有找到题目，请放宽筛选条件。")
     config = {
-        "contest_id": contest.id, "title": settings.name, "read_time": settings.read_time,
-        "time_limit": settings.time_limit, "teams": team_names(session, settings),
-        "team_mode": settings.team_mode, "max_players": settings.max_players,
-        "late_join": settings.late_join, "scoring": settings.scoring,
+        "contest_id": contest.id,
+        "title": settings.name,
+        "read_time": settings.read_time,
+        "time_limit": settings.time_limit,
+        "teams": team_names(session, settings),
+        "team_mode": settings.team_mode,
+        "max_players": settings.max_players,
+        "late_join": settings.late_join,
+        "scoring": settings.scoring,
     }
     return store.create_game(config, questions)

@@ -103,7 +103,11 @@ def register(socketio: SocketIO) -> None:
 
     # host:start / host:next / host:end {pin} → {ok, state}; the game room gets game:state
     # and, as the phase requires, game:reveal, player:result, game:leaderboard, game:over.
-    for event, name in ((protocol.HOST_START, "start"), (protocol.HOST_NEXT, "next"), (protocol.HOST_END, "end")):
+    for event, name in (
+        (protocol.HOST_START, "start"),
+        (protocol.HOST_NEXT, "next"),
+        (protocol.HOST_END, "end"),
+    ):
         socketio.on(event)(handler("host")(host_command(name)))
 
     @socketio.on(protocol.HOST_KICK)

@@ -49,8 +49,11 @@ def player_room(pin: str, player_id: str) -> str:
 def public_question(question: dict[str, Any], q: int) -> dict[str, Any]:
     """What phones and the screen may see before the reveal: never the key."""
     shown = {
-        "index": q, "type": question["type"], "stem": question["stem"],
-        "options": list(question.get("options") or []), "time_limit": question["time_limit"],
+        "index": q,
+        "type": question["type"],
+        "stem": question["stem"],
+        "options": list(question.get("options") or []),
+        "time_limit": question["time_limit"],
     }
     if question["type"] == "fill":
         shown["blanks"] = len(question["key"])
@@ -76,7 +79,9 @@ def team_standings(store: LiveStore, pin: str) -> list[dict[str, Any]]:
 
 
 class LiveGames:
-    def __init__(self, store: LiveStore, secret_key: str, finish: Callable[[str], int | None] | None = None) -> None:
+    def __init__(
+        self, store: LiveStore, secret_key: str, finish: Callable[[str], int | None] | None = None
+    ) -> None:
         self.store = store
         self.tokens = URLSafeSerializer(secret_key, salt="arena.rejoin")
         self.finish_game = finish  # writes a finished game to SQL; returns its id
@@ -94,8 +99,12 @@ class LiveGames:
         players = self.store.players(pin)
         kicked = self.store.kicked(pin)
         payload: dict[str, Any] = {
-            "pin": pin, "phase": state.phase, "q": state.q, "total": state.total,
-            "players": len(players) - len(kicked & set(players)), "server_ms": self.store.now_ms(),
+            "pin": pin,
+            "phase": state.phase,
+            "q": state.q,
+            "total": state.total,
+            "players": len(players) - len(kicked & set(players)),
+            "server_ms": self.store.now_ms(),
             "answered": self.store.answered_count(pin, state.q) if state.q >= 0 else 0,
         }
         if state.phase == "question":
@@ -173,8 +182,11 @@ class LiveGames:
         if not self.store.kick(pin, player_id):
             raise ProtocolError("player_not_found")
         return [
-            Emit(protocol.PLAYER_KICKED, {"pin": pin, "message": protocol.ERRORS["kicked"]},
-                 player_room(pin, player_id)),
+            Emit(
+                protocol.PLAYER_KICKED,
+                {"pin": pin, "message": protocol.ERRORS["kicked"]},
+                player_room(pin, player_id),
+            ),
             Emit(protocol.GAME_PLAYERS, self.roster_payload(pin), host_room(pin)),
         ]
 
@@ -221,10 +233,16 @@ class LiveGames:
             if answer is None:
                 outcome = scoring.AnswerScore(correct=False, fraction=0.0, points=0, streak=0)
             else:
-                fraction = scoring.correctness(question["type"], question["key"], answer["c"],
-                                               multiple=rules.multiple)
-                outcome = scoring.score_answer(rules, fraction=fraction, elapsed_ms=int(answer["e"]),
-                                               limit_ms=limit_ms, streak_before=int(before["streak"]))
+                fraction = scoring.correctness(
+                    question["type"], question["key"], answer["c"], multiple=rules.multiple
+                )
+                outcome = scoring.score_answer(
+                    rules,
+                    fraction=fraction,
+                    elapsed_ms=int(answer["e"]),
+                    limit_ms=limit_ms,
+                    streak_before=int(before["streak"]),
+                )
             outcomes[player_id] = outcome
             updated[player_id] = {
                 "score": int(before["score"]) + outcome.points,
@@ -234,14 +252,22 @@ class LiveGames:
             }
         active = {pid: s for pid, s in updated.items() if pid not in kicked}
         standings = [
-            scoring.Standing(pid, s["score"], s["time"], int(players[pid]["seq"])) for pid, s in active.items()
+            scoring.Standing(pid, s["score"], s["time"], int(players[pid]["seq"]))
+            for pid, s in active.items()
         ]
         ranks = {standing.player_id: place for place, standing in scoring.rank(standings)}
         board = {pid: scoring.leaderboard_value(s["score"], s["time"]) for pid, s in active.items()}
         results = {
-            pid: {"q": q, "correct": outcomes[pid].correct, "fraction": outcomes[pid].fraction,
-                  "points": outcomes[pid].points, "score": updated[pid]["score"], "rank": ranks.get(pid),
-                  "streak": updated[pid]["streak"], "answered": pid in answers}
+            pid: {
+                "q": q,
+                "correct": outcomes[pid].correct,
+                "fraction": outcomes[pid].fraction,
+                "points": outcomes[pid].points,
+                "score": updated[pid]["score"],
+                "rank": ranks.get(pid),
+                "streak": updated[pid]["streak"],
+                "answered": pid in answers,
+            }
             for pid in updated
         }
         team_members: dict[str, list[int]] = defaultdict(list)
@@ -251,11 +277,14 @@ class LiveGames:
         self.store.record_scores(pin, q, updated, board, results, teams)
 
         emits = [Emit(protocol.GAME_REVEAL, self.reveal_payload(pin, q, question, answers), game_room(pin))]
-        emits += [Emit(protocol.PLAYER_RESULT, result, player_room(pin, pid)) for pid, result in results.items()]
+        emits += [
+            Emit(protocol.PLAYER_RESULT, result, player_room(pin, pid)) for pid, result in results.items()
+        ]
         return emits
 
-    def reveal_payload(self, pin: str, q: int, question: dict[str, Any],
-                       answers: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    def reveal_payload(
+        self, pin: str, q: int, question: dict[str, Any], answers: dict[str, dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         counts = self.store.counts(pin, q)
         qtype = question["type"]
         if qtype in ("single", "multiple", "judge"):
@@ -263,13 +292,16 @@ class LiveGames:
         else:
             answers = answers if answers is not None else self.store.answers(pin, q)
             right = sum(
-                1 for a in answers.values()
-                if scoring.correctness(qtype, question["key"], a["c"]) >= 1.0
+                1 for a in answers.values() if scoring.correctness(qtype, question["key"], a["c"]) >= 1.0
             )
             distribution = [right, len(answers) - right]
         return {
-            "q": q, "type": qtype, "correct": question["key"], "distribution": distribution,
-            "answered": counts.get("n", 0), "explanation": question.get("explanation", ""),
+            "q": q,
+            "type": qtype,
+            "correct": question["key"],
+            "distribution": distribution,
+            "answered": counts.get("n", 0),
+            "explanation": question.get("explanation", ""),
             "source": question.get("source", ""),
         }
 
@@ -281,9 +313,16 @@ class LiveGames:
         top = []
         for place, player_id in enumerate(self.store.ranking(pin, size), start=1):
             player = players.get(player_id, {})
-            top.append({"player_id": player_id, "nickname": player.get("nickname", ""),
-                        "team": player.get("team", ""), "score": scores.get(player_id, {}).get("score", 0),
-                        "correct": scores.get(player_id, {}).get("correct", 0), "rank": place})
+            top.append(
+                {
+                    "player_id": player_id,
+                    "nickname": player.get("nickname", ""),
+                    "team": player.get("team", ""),
+                    "score": scores.get(player_id, {}).get("score", 0),
+                    "correct": scores.get(player_id, {}).get("correct", 0),
+                    "rank": place,
+                }
+            )
         return {"players": top, "teams": self.team_standings(pin)}
 
     def team_standings(self, pin: str) -> list[dict[str, Any]]:
@@ -291,7 +330,11 @@ class LiveGames:
 
     def podium(self, pin: str) -> dict[str, Any]:
         board = self.leaderboard(pin, PODIUM_SIZE)
-        return {"podium": board["players"], "teams": board["teams"][:PODIUM_SIZE], "all_teams": board["teams"]}
+        return {
+            "podium": board["players"],
+            "teams": board["teams"][:PODIUM_SIZE],
+            "all_teams": board["teams"],
+        }
 
     # -- players -----------------------------------------------------------------------
 
@@ -307,7 +350,9 @@ class LiveGames:
             return None
         return str(data.get("player") or "") or None
 
-    def player_join(self, request: protocol.JoinRequest, sid: str, teams: list[str] | None = None) -> dict[str, Any]:
+    def player_join(
+        self, request: protocol.JoinRequest, sid: str, teams: list[str] | None = None
+    ) -> dict[str, Any]:
         """Seat a phone: back into its seat by rejoin token, or as a new player."""
         pin = request.pin
         state = self._state(pin)
@@ -327,10 +372,15 @@ class LiveGames:
             allowed = config.get("teams") or []
             if allowed and team not in allowed:
                 raise ProtocolError("bad_team")
-            player = {"nickname": request.nickname, "team": team or "个人", "member_no": request.member_no,
-                      "joined_q": state.q if state.phase != "lobby" else -1}
-            code, player_id = self.store.join(pin, fold_nickname(request.nickname), player,
-                                              int(config.get("max_players", 2000)))
+            player = {
+                "nickname": request.nickname,
+                "team": team or "个人",
+                "member_no": request.member_no,
+                "joined_q": state.q if state.phase != "lobby" else -1,
+            }
+            code, player_id = self.store.join(
+                pin, fold_nickname(request.nickname), player, int(config.get("max_players", 2000))
+            )
             if code != "ok":
                 raise ProtocolError(code)
             if state.phase == "question":
@@ -344,9 +394,13 @@ class LiveGames:
         player = self.store.player(pin, player_id) or {}
         score = self.store.scores(pin).get(player_id, {"score": 0, "correct": 0, "streak": 0})
         snapshot: dict[str, Any] = {
-            "player_id": player_id, "rejoin_token": self.rejoin_token(pin, player_id),
-            "nickname": player.get("nickname"), "team": player.get("team"),
-            "score": score["score"], "streak": score["streak"], "state": self.state_payload(pin, state),
+            "player_id": player_id,
+            "rejoin_token": self.rejoin_token(pin, player_id),
+            "nickname": player.get("nickname"),
+            "team": player.get("team"),
+            "score": score["score"],
+            "streak": score["streak"],
+            "state": self.state_payload(pin, state),
         }
         if state.q >= 0:
             snapshot["answered"] = self.store.has_answered(pin, state.q, player_id)
@@ -360,7 +414,7 @@ class LiveGames:
             raise ProtocolError("not_open" if self.store.exists(pin) else "game_not_found")
         choice = protocol.validate_choice(question, choice)
         counted = choice if question["type"] in ("single", "multiple", "judge") else []
-        code, elapsed, answered = self.store.submit(pin, player_id, q, choice, counted)
+        code, elapsed, _answered = self.store.submit(pin, player_id, q, choice, counted)
         if code != "ok":
             raise ProtocolError(code)
         emits: list[Emit] = []
@@ -390,7 +444,10 @@ class LiveGames:
         for pin in self.store.due_games(now + 24 * 3600 * 1000):
             state = self.store.state(pin)
             if state and state.phase == "question" and self.store.claim_tick(pin, answered_window_ms):
-                payload = {"q": state.q, "answered": self.store.answered_count(pin, state.q),
-                           "players": self.store.online_count(pin)}
+                payload = {
+                    "q": state.q,
+                    "answered": self.store.answered_count(pin, state.q),
+                    "players": self.store.online_count(pin),
+                }
                 emits.append(Emit(protocol.GAME_ANSWERED, payload, game_room(pin)))
         return emits

@@ -31,11 +31,21 @@ PLAYER_KICKED = "player:kicked"
 GAME_PLAYERS = "game:players"
 
 EVENTS = {
-    "host_join": HOST_JOIN, "host_start": HOST_START, "host_next": HOST_NEXT, "host_end": HOST_END,
-    "host_kick": HOST_KICK, "player_join": PLAYER_JOIN, "player_answer": PLAYER_ANSWER,
-    "game_state": GAME_STATE, "game_answered": GAME_ANSWERED, "game_reveal": GAME_REVEAL,
-    "player_result": PLAYER_RESULT, "game_leaderboard": GAME_LEADERBOARD, "game_over": GAME_OVER,
-    "player_kicked": PLAYER_KICKED, "game_players": GAME_PLAYERS,
+    "host_join": HOST_JOIN,
+    "host_start": HOST_START,
+    "host_next": HOST_NEXT,
+    "host_end": HOST_END,
+    "host_kick": HOST_KICK,
+    "player_join": PLAYER_JOIN,
+    "player_answer": PLAYER_ANSWER,
+    "game_state": GAME_STATE,
+    "game_answered": GAME_ANSWERED,
+    "game_reveal": GAME_REVEAL,
+    "player_result": PLAYER_RESULT,
+    "game_leaderboard": GAME_LEADERBOARD,
+    "game_over": GAME_OVER,
+    "player_kicked": PLAYER_KICKED,
+    "game_players": GAME_PLAYERS,
 }
 
 ERRORS = {
@@ -202,7 +212,9 @@ def validate_choice(question: dict[str, Any], choice: Any) -> Any:
         if not all(isinstance(v, str) and 0 < len(v.strip()) <= FILL_LIMIT for v in values):
             raise ProtocolError("bad_choice")
         return [unicodedata.normalize("NFC", v).strip() for v in values]
-    if not isinstance(choice, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in choice):
+    if not isinstance(choice, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in choice
+    ):
         raise ProtocolError("bad_choice")
     if any(not 0 <= i < count for i in choice) or len(set(choice)) != len(choice):
         raise ProtocolError("bad_choice")

@@ -9,12 +9,12 @@ so two hosts' clicks, or a deadline and a click, cannot both advance the game.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 
 PHASES = ("lobby", "question", "reveal", "leaderboard", "podium", "ended")
 
 
-class Effect(str, Enum):
+class Effect(StrEnum):
     OPEN_QUESTION = "open_question"  # send the question (never its answer) to the room
     CLOSE_QUESTION = "close_question"  # score the answers, send the reveal and each result
     SHOW_LEADERBOARD = "show_leaderboard"

@@ -44,34 +44,56 @@ def finish_game(db: Database, store: LiveStore, pin: str) -> int | None:
         if existing is not None:
             return existing
         numbers = [p["member_no"] for p in players.values() if p.get("member_no")]
-        members = {
-            m.member_no: m.id for m in session.scalars(select(Member).where(Member.member_no.in_(numbers)))
-        } if numbers else {}
+        members = (
+            {m.member_no: m.id for m in session.scalars(select(Member).where(Member.member_no.in_(numbers)))}
+            if numbers
+            else {}
+        )
         game = Game(
-            live_key=live_key, pin=pin, contest_id=config.get("contest_id"), title=config.get("title", ""),
-            settings=config, questions=questions[:played], teams=teams, questions_played=played,
+            live_key=live_key,
+            pin=pin,
+            contest_id=config.get("contest_id"),
+            title=config.get("title", ""),
+            settings=config,
+            questions=questions[:played],
+            teams=teams,
+            questions_played=played,
             started_at=dt.datetime.fromtimestamp(int(created_ms) / 1000, dt.UTC).replace(tzinfo=None),
         )
         session.add(game)
         session.flush()
         for pid, player in players.items():
             score = scores.get(pid, {})
-            session.add(GamePlayer(
-                game_id=game.id, player_key=pid, nickname=player["nickname"], team=player["team"],
-                member_no=player.get("member_no", ""), member_id=members.get(player.get("member_no", "")),
-                score=int(score.get("score", 0)), correct_count=int(score.get("correct", 0)),
-                correct_time_ms=int(score.get("time", 0)),
-                answered_count=sum(1 for q in answers if pid in answers[q]),
-                rank=ranking.get(pid), kicked=pid in kicked,
-            ))
+            session.add(
+                GamePlayer(
+                    game_id=game.id,
+                    player_key=pid,
+                    nickname=player["nickname"],
+                    team=player["team"],
+                    member_no=player.get("member_no", ""),
+                    member_id=members.get(player.get("member_no", "")),
+                    score=int(score.get("score", 0)),
+                    correct_count=int(score.get("correct", 0)),
+                    correct_time_ms=int(score.get("time", 0)),
+                    answered_count=sum(1 for q in answers if pid in answers[q]),
+                    rank=ranking.get(pid),
+                    kicked=pid in kicked,
+                )
+            )
         for q, by_player in answers.items():
             for pid, answer in by_player.items():
                 result = results[q].get(pid) or {}
-                session.add(GameAnswer(
-                    game_id=game.id, player_key=pid, question_index=q, choice=answer["c"],
-                    correct=bool(result.get("correct", False)), points=int(result.get("points", 0)),
-                    elapsed_ms=int(answer["e"]),
-                ))
+                session.add(
+                    GameAnswer(
+                        game_id=game.id,
+                        player_key=pid,
+                        question_index=q,
+                        choice=answer["c"],
+                        correct=bool(result.get("correct", False)),
+                        points=int(result.get("points", 0)),
+                        elapsed_ms=int(answer["e"]),
+                    )
+                )
         session.flush()
         return game.id
 
@@ -82,11 +104,17 @@ def question_accuracy(game: Game) -> list[dict[str, Any]]:
     for index, question in enumerate(game.questions):
         answers = [a for a in game.answers if a.question_index == index]
         correct = sum(1 for a in answers if a.correct)
-        rows.append({
-            "index": index + 1, "stem": question["stem"], "type": question["type"], "answered": len(answers),
-            "correct": correct, "accuracy": round(correct / players, 3) if players else 0.0,
-            "mean_ms": round(sum(a.elapsed_ms for a in answers) / len(answers)) if answers else None,
-        })
+        rows.append(
+            {
+                "index": index + 1,
+                "stem": question["stem"],
+                "type": question["type"],
+                "answered": len(answers),
+                "correct": correct,
+                "accuracy": round(correct / players, 3) if players else 0.0,
+                "mean_ms": round(sum(a.elapsed_ms for a in answers) / len(answers)) if answers else None,
+            }
+        )
     return rows
 
 
@@ -97,14 +125,34 @@ def results_xlsx(game: Game) -> bytes:
 
     workbook = Workbook()
     sheets = {
-        "选手": (["名次", "昵称", "队伍", "工号", "得分", "答对题数", "作答题数", "答对用时（毫秒）", "已移出"],
-                 [[p.rank, p.nickname, p.team, p.member_no, p.score, p.correct_count, p.answered_count,
-                   p.correct_time_ms, "是" if p.kicked else ""] for p in by_rank(game.players)]),
-        "队伍": (["名次", "队伍", "得分", "人数"],
-                 [[t["rank"], t["team"], t["score"], t["members"]] for t in game.teams]),
-        "逐题正确率": (["题号", "题型", "题干", "作答人数", "答对人数", "正确率", "平均用时（毫秒）"],
-                       [[r["index"], r["type"], r["stem"], r["answered"], r["correct"], r["accuracy"],
-                         r["mean_ms"]] for r in question_accuracy(game)]),
+        "选手": (
+            ["名次", "昵称", "队伍", "工号", "得分", "答对题数", "作答题数", "答对用时（毫秒）", "已移出"],
+            [
+                [
+                    p.rank,
+                    p.nickname,
+                    p.team,
+                    p.member_no,
+                    p.score,
+                    p.correct_count,
+                    p.answered_count,
+                    p.correct_time_ms,
+                    "是" if p.kicked else "",
+                ]
+                for p in by_rank(game.players)
+            ],
+        ),
+        "队伍": (
+            ["名次", "队伍", "得分", "人数"],
+            [[t["rank"], t["team"], t["score"], t["members"]] for t in game.teams],
+        ),
+        "逐题正确率": (
+            ["题号", "题型", "题干", "作答人数", "答对人数", "正确率", "平均用时（毫秒）"],
+            [
+                [r["index"], r["type"], r["stem"], r["answered"], r["correct"], r["accuracy"], r["mean_ms"]]
+                for r in question_accuracy(game)
+            ],
+        ),
     }
     first = True
     for title, (header, rows) in sheets.items():

@@ -25,8 +25,12 @@ class ScoringRules:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "base": self.base, "speed": self.speed, "streak_step": self.streak_step,
-            "streak_cap": self.streak_cap, "multiple": self.multiple, "team": self.team,
+            "base": self.base,
+            "speed": self.speed,
+            "streak_step": self.streak_step,
+            "streak_cap": self.streak_cap,
+            "multiple": self.multiple,
+            "team": self.team,
         }
 
     @classmethod
@@ -65,7 +69,7 @@ def correctness(question_type: str, key: Any, choice: Any, *, multiple: str = "a
         blanks: Sequence[str] = choice if isinstance(choice, list) else [choice]
         if len(blanks) != len(key):
             return 0.0
-        for typed, alternatives in zip(blanks, key):
+        for typed, alternatives in zip(blanks, key, strict=True):
             if fold_text(str(typed)) not in {fold_text(a) for a in alternatives}:
                 return 0.0
         return 1.0

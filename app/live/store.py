@@ -174,7 +174,9 @@ class LiveStore:
             if self.redis.hsetnx(self.game_key(pin), "pin", pin):
                 pipe = self.redis.pipeline(transaction=True)
                 pipe.hset(self.game_key(pin), mapping=fields)
-                pipe.rpush(self.key(pin, "questions"), *[json.dumps(q, ensure_ascii=False) for q in questions])
+                pipe.rpush(
+                    self.key(pin, "questions"), *[json.dumps(q, ensure_ascii=False) for q in questions]
+                )
                 for key in (self.game_key(pin), self.key(pin, "questions")):
                     pipe.expire(key, GAME_TTL)
                 pipe.execute()
@@ -193,8 +195,13 @@ class LiveStore:
         if not data or "version" not in data:
             return None
         return QuizState(
-            phase=data["phase"], q=int(data["q"]), total=int(data["total"]), version=int(data["version"]),
-            shown_ms=int(data["shown_ms"]), open_ms=int(data["open_ms"]), deadline_ms=int(data["deadline_ms"]),
+            phase=data["phase"],
+            q=int(data["q"]),
+            total=int(data["total"]),
+            version=int(data["version"]),
+            shown_ms=int(data["shown_ms"]),
+            open_ms=int(data["open_ms"]),
+            deadline_ms=int(data["deadline_ms"]),
         )
 
     def config(self, pin: str) -> dict[str, Any]:
@@ -236,8 +243,9 @@ class LiveStore:
         """Seat a new player: ("ok", player_id) or (protocol error code, "")."""
         keys = [self.game_key(pin), self.key(pin, "players"), self.key(pin, "nicks")]
         suffix = secrets.token_hex(5)
-        result = self._join(keys=keys, args=[suffix, nickname_key, json.dumps(player, ensure_ascii=False),
-                                             max_players])
+        result = self._join(
+            keys=keys, args=[suffix, nickname_key, json.dumps(player, ensure_ascii=False), max_players]
+        )
         return (str(result[0]), str(result[1])) if result[0] == "ok" else (str(result[0]), "")
 
     def player(self, pin: str, player_id: str) -> dict[str, Any] | None:
@@ -288,7 +296,8 @@ class LiveStore:
             return False
         seats = self.redis.hmget(self.key(pin, "players"), online)
         eligible = [
-            player_id for player_id, seat in zip(online, seats, strict=True)
+            player_id
+            for player_id, seat in zip(online, seats, strict=True)
             if seat is not None and int(json.loads(seat)["joined_q"]) < q
         ]
         if not eligible:
@@ -297,20 +306,28 @@ class LiveStore:
 
     # -- answers ---------------------------------------------------------------------
 
-    def submit(self, pin: str, player_id: str, q: int, choice: Any, counted: Iterable[int | str]) -> tuple[str, int, int]:
+    def submit(
+        self, pin: str, player_id: str, q: int, choice: Any, counted: Iterable[int | str]
+    ) -> tuple[str, int, int]:
         """Record an answer atomically: (code, elapsed_ms, answered_count); code "ok" or an error."""
         keys = [
-            self.game_key(pin), self.key(pin, f"answers:{q}"), self.key(pin, f"counts:{q}"),
-            self.key(pin, "players"), self.key(pin, "kicked"),
+            self.game_key(pin),
+            self.key(pin, f"answers:{q}"),
+            self.key(pin, f"counts:{q}"),
+            self.key(pin, "players"),
+            self.key(pin, "kicked"),
         ]
-        result = self._submit(keys=keys, args=[player_id, q, json.dumps(choice, ensure_ascii=False),
-                                               *[str(c) for c in counted]])
+        result = self._submit(
+            keys=keys, args=[player_id, q, json.dumps(choice, ensure_ascii=False), *[str(c) for c in counted]]
+        )
         if result[0] != "ok":
             return str(result[0]), 0, 0
         return "ok", int(result[1]), int(result[2])
 
     def answers(self, pin: str, q: int) -> dict[str, dict[str, Any]]:
-        return {pid: json.loads(raw) for pid, raw in self.redis.hgetall(self.key(pin, f"answers:{q}")).items()}
+        return {
+            pid: json.loads(raw) for pid, raw in self.redis.hgetall(self.key(pin, f"answers:{q}")).items()
+        }
 
     def has_answered(self, pin: str, q: int, player_id: str) -> bool:
         return bool(self.redis.hexists(self.key(pin, f"answers:{q}"), player_id))
@@ -341,8 +358,13 @@ class LiveStore:
         return {pid: json.loads(raw) for pid, raw in self.redis.hgetall(self.key(pin, "scores")).items()}
 
     def record_scores(
-        self, pin: str, q: int, scores: dict[str, dict[str, Any]], board: dict[str, float],
-        results: dict[str, dict[str, Any]], teams: dict[str, float],
+        self,
+        pin: str,
+        q: int,
+        scores: dict[str, dict[str, Any]],
+        board: dict[str, float],
+        results: dict[str, dict[str, Any]],
+        teams: dict[str, float],
     ) -> None:
         """Write one question's scoring in one transaction (only the closing process does)."""
         pipe = self.redis.pipeline(transaction=True)

@@ -6,9 +6,8 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
-
 from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect
 
 from app.db_migrations import alembic_config, current, upgrade
 from app.models import Base

@@ -18,12 +18,39 @@ from question_bank.schema import Question
 from tests.conftest import csrf_token
 
 BANK = [
-    Question(type="single", stem="单选一", options=["甲", "乙", "丙", "丁"], answer="C", tags=["党章"], difficulty=1),
-    Question(type="multiple", stem="多选一", options=["甲", "乙", "丙", "丁"], answer=["A", "D"], tags=["党史"],
-             difficulty=2, time_limit=45),
+    Question(
+        type="single",
+        stem="单选一",
+        options=["甲", "乙", "丙", "丁"],
+        answer="C",
+        tags=["党章"],
+        difficulty=1,
+    ),
+    Question(
+        type="multiple",
+        stem="多选一",
+        options=["甲", "乙", "丙", "丁"],
+        answer=["A", "D"],
+        tags=["党史"],
+        difficulty=2,
+        time_limit=45,
+    ),
     Question(type="judge", stem="判断一", answer=False, tags=["党章"], difficulty=1),
-    Question(type="fill", stem="填空一____", answer=[["为人民服务", "全心全意为人民服务"]], tags=["党建"], difficulty=3),
-    Question(type="order", stem="排序一", options=["甲", "乙", "丙"], answer=["C", "A", "B"], tags=["党史"], difficulty=3),
+    Question(
+        type="fill",
+        stem="填空一____",
+        answer=[["为人民服务", "全心全意为人民服务"]],
+        tags=["党建"],
+        difficulty=3,
+    ),
+    Question(
+        type="order",
+        stem="排序一",
+        options=["甲", "乙", "丙"],
+        answer=["C", "A", "B"],
+        tags=["党史"],
+        difficulty=3,
+    ),
 ]
 
 
@@ -39,16 +66,30 @@ def bank_id(app: Any) -> int:
 
 def test_settings_defaults_and_bounds() -> None:
     settings = ContestSettings.parse({"bank_ids": [1]})
-    assert (settings.count, settings.time_limit, settings.read_time, settings.team_mode, settings.late_join) == (
-        10, 20, 0, "branches", True
-    )
-    assert settings.scoring == {"base": 1000, "speed": True, "streak_step": 100, "streak_cap": 500,
-                                "multiple": "all_or_nothing", "team": "mean"}
-    for bad, field in (({"bank_ids": []}, "bank_ids"), ({"bank_ids": [1], "read_time": 6}, "read_time"),
-                       ({"bank_ids": [1], "count": "十"}, "count"), ({"bank_ids": [1], "order": "random"}, "order"),
-                       ({"bank_ids": [1], "team_mode": "free"}, "free_teams"),
-                       ({"bank_ids": [1], "types": ["essay"]}, "types"),
-                       ({"bank_ids": [1], "scoring": {"team": "max"}}, "team")):
+    assert (
+        settings.count,
+        settings.time_limit,
+        settings.read_time,
+        settings.team_mode,
+        settings.late_join,
+    ) == (10, 20, 0, "branches", True)
+    assert settings.scoring == {
+        "base": 1000,
+        "speed": True,
+        "streak_step": 100,
+        "streak_cap": 500,
+        "multiple": "all_or_nothing",
+        "team": "mean",
+    }
+    for bad, field in (
+        ({"bank_ids": []}, "bank_ids"),
+        ({"bank_ids": [1], "read_time": 6}, "read_time"),
+        ({"bank_ids": [1], "count": "十"}, "count"),
+        ({"bank_ids": [1], "order": "random"}, "order"),
+        ({"bank_ids": [1], "team_mode": "free"}, "free_teams"),
+        ({"bank_ids": [1], "types": ["essay"]}, "types"),
+        ({"bank_ids": [1], "scoring": {"team": "max"}}, "team"),
+    ):
         with pytest.raises(ContestError) as raised:
             ContestSettings.parse(bad)
         assert raised.value.field == field and raised.value.code == "bad_setting"
@@ -56,8 +97,10 @@ def test_settings_defaults_and_bounds() -> None:
 
 def test_filters_by_tag_type_and_difficulty(app: Any, bank_id: int) -> None:
     with database(app).sessions() as session:
-        pick = lambda **kw: [q["stem"] for q in select_questions(  # noqa: E731
-            session, ContestSettings.parse({"bank_ids": [bank_id], **kw}), random.Random(1))]
+        def pick(**settings: Any) -> list[str]:
+            chosen = ContestSettings.parse({"bank_ids": [bank_id], **settings})
+            return [q["stem"] for q in select_questions(session, chosen, random.Random(1))]
+
         assert pick() == ["单选一", "多选一", "判断一", "填空一____", "排序一"]
         assert pick(tags="党史") == ["多选一", "排序一"]
         assert pick(types=["judge", "fill"]) == ["判断一", "填空一____"]
@@ -90,8 +133,10 @@ def test_shuffled_options_carry_the_key_with_them(app: Any, bank_id: int) -> Non
     for seed in range(20):
         for stem, right in (("单选一", ["丙"]), ("多选一", ["甲", "丁"]), ("排序一", ["丙", "甲", "乙"])):
             shown = game_question(rows[stem], settings, random.Random(seed))
-            assert [shown["options"][i] for i in shown["key"]] == right if stem != "多选一" else (
-                sorted(shown["options"][i] for i in shown["key"]) == sorted(right)
+            assert (
+                [shown["options"][i] for i in shown["key"]] == right
+                if stem != "多选一"
+                else (sorted(shown["options"][i] for i in shown["key"]) == sorted(right))
             )
             seen_orders.add(tuple(shown["options"]))
     assert len(seen_orders) > 3  # the options really move
@@ -99,9 +144,17 @@ def test_shuffled_options_carry_the_key_with_them(app: Any, bank_id: int) -> Non
 
 def test_api_starts_a_game(organizer: Any, bank_id: int, app: Any) -> None:
     token = csrf_token(organizer, "/admin/banks")
-    response = organizer.post("/api/games", json={"name": "七一知识赛", "bank_ids": [bank_id], "count": 3,
-                                                  "team_mode": "free", "free_teams": ["一队", "二队"]},
-                              headers={"X-CSRFToken": token})
+    response = organizer.post(
+        "/api/games",
+        json={
+            "name": "七一知识赛",
+            "bank_ids": [bank_id],
+            "count": 3,
+            "team_mode": "free",
+            "free_teams": ["一队", "二队"],
+        },
+        headers={"X-CSRFToken": token},
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["ok"] is True and len(body["pin"]) == 6 and body["pin"].isdigit()
@@ -114,8 +167,9 @@ def test_api_starts_a_game(organizer: Any, bank_id: int, app: Any) -> None:
     assert [q["stem"] for q in store.questions(body["pin"])] == ["单选一", "多选一", "判断一"]
     assert store.config(body["pin"])["teams"] == ["一队", "二队"]
     assert "key" not in json.dumps(organizer.get(f"/play/{body['pin']}/teams").get_json())
-    bad = organizer.post("/api/games", json={"bank_ids": [bank_id], "read_time": 9},
-                         headers={"X-CSRFToken": token})
+    bad = organizer.post(
+        "/api/games", json={"bank_ids": [bank_id], "read_time": 9}, headers={"X-CSRFToken": token}
+    )
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "read_time"
     assert organizer.post("/api/games", data="nonsense", headers={"X-CSRFToken": token}).status_code == 400
 
@@ -126,29 +180,59 @@ def test_api_needs_a_login(client: Any) -> None:
 
 def test_contest_pages_create_and_start(organizer: Any, bank_id: int) -> None:
     token = csrf_token(organizer, "/admin/contests")
-    response = organizer.post("/admin/contests", data={
-        "csrf_token": token, "name": "支部擂台赛", "bank_ids": [str(bank_id)], "count": "2",
-        "time_limit": "20", "read_time": "2", "team_mode": "branches", "max_players": "500", "base": "1000",
-        "multiple": "partial", "team": "sum", "speed": "on", "late_join": "on", "order": "fixed",
-    })
+    response = organizer.post(
+        "/admin/contests",
+        data={
+            "csrf_token": token,
+            "name": "支部擂台赛",
+            "bank_ids": [str(bank_id)],
+            "count": "2",
+            "time_limit": "20",
+            "read_time": "2",
+            "team_mode": "branches",
+            "max_players": "500",
+            "base": "1000",
+            "multiple": "partial",
+            "team": "sum",
+            "speed": "on",
+            "late_join": "on",
+            "order": "fixed",
+        },
+    )
     assert response.status_code == 302
     page = organizer.get("/admin/contests").get_data(as_text=True)
     assert "支部擂台赛" in page
     import re
 
-    contest_id = re.search(r'/admin/contests/(\d+)/start', page).group(1)
-    started = organizer.post(f"/admin/contests/{contest_id}/start",
-                             data={"csrf_token": csrf_token(organizer, "/admin/contests")})
+    contest_id = re.search(r"/admin/contests/(\d+)/start", page).group(1)
+    started = organizer.post(
+        f"/admin/contests/{contest_id}/start", data={"csrf_token": csrf_token(organizer, "/admin/contests")}
+    )
     assert started.status_code == 302 and "/host/" in started.headers["Location"]
     assert "#token=" in started.headers["Location"]
-    bad = organizer.post("/admin/contests", data={"csrf_token": token, "name": "x", "read_time": "9",
-                                                  "bank_ids": [str(bank_id)]})
+    bad = organizer.post(
+        "/admin/contests",
+        data={"csrf_token": token, "name": "x", "read_time": "9", "bank_ids": [str(bank_id)]},
+    )
     assert bad.status_code == 400 and "read_time" in bad.get_data(as_text=True)
 
 
 def test_cli_game_new_prints_json(runner: Any, bank_id: int) -> None:
-    result = runner.invoke(args=["game", "new", "--bank", "竞赛题库", "--count", "2", "--teams", "free",
-                                 "--team-names", "红队,蓝队", "--json"])
+    result = runner.invoke(
+        args=[
+            "game",
+            "new",
+            "--bank",
+            "竞赛题库",
+            "--count",
+            "2",
+            "--teams",
+            "free",
+            "--team-names",
+            "红队,蓝队",
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
     assert set(body) == {"pin", "host_token", "host_url", "join_url"}

@@ -24,7 +24,11 @@ def play(app: Any) -> tuple[LiveGames, str, dict[str, str]]:
     games = LiveGames(store, "k", finish=lambda pin: finish_game(database(app), store, pin))
     pin, _token = new_game(store, [single("第一题", ["甲", "乙"], 0), single("第二题", ["甲", "乙"], 1)])
     seats = {}
-    for nickname, team, member_no in (("张三", "红队", "D001"), ("=SUM(A1)", "蓝队", ""), ("王五", "蓝队", "X9")):
+    for nickname, team, member_no in (
+        ("张三", "红队", "D001"),
+        ("=SUM(A1)", "蓝队", ""),
+        ("王五", "蓝队", "X9"),
+    ):
         join = protocol.JoinRequest(pin, nickname, team, member_no, "")
         seats[nickname] = games.player_join(join, sid=f"sid-{nickname}")["player_id"]
     games.advance(pin, "start")
@@ -50,8 +54,10 @@ def test_finishing_writes_everything_once_and_matches_the_roster(app: Any) -> No
         players = {p.nickname: p for p in game.players}
         assert players["张三"].member_id is not None and players["张三"].member_no == "D001"
         assert players["王五"].member_id is None and players["王五"].member_no == "X9"  # unmatched, kept
-        assert [(n, players[n].correct_count, players[n].answered_count, players[n].rank)
-                for n in ("张三", "=SUM(A1)", "王五")] == [("张三", 2, 2, 1), ("=SUM(A1)", 1, 2, 2), ("王五", 0, 1, 3)]
+        assert [
+            (n, players[n].correct_count, players[n].answered_count, players[n].rank)
+            for n in ("张三", "=SUM(A1)", "王五")
+        ] == [("张三", 2, 2, 1), ("=SUM(A1)", 1, 2, 2), ("王五", 0, 1, 3)]
         scores = games.store.scores(pin)
         assert players["张三"].score == scores[seats["张三"]]["score"]
         assert session.scalar(select(func.count(GameAnswer.id)).where(GameAnswer.game_id == game.id)) == 5
@@ -76,10 +82,16 @@ def test_results_page_and_xlsx(app: Any, organizer: Any) -> None:
     assert workbook.sheetnames == ["选手", "队伍", "逐题正确率"]
     players = list(workbook["选手"].values)
     assert players[0][:6] == ("名次", "昵称", "队伍", "工号", "得分", "答对题数")
-    assert [row[:4] for row in players[1:]] == [(1, "张三", "红队", "D001"), (2, "'=SUM(A1)", "蓝队", None),
-                                                (3, "王五", "蓝队", "X9")]
+    assert [row[:4] for row in players[1:]] == [
+        (1, "张三", "红队", "D001"),
+        (2, "'=SUM(A1)", "蓝队", None),
+        (3, "王五", "蓝队", "X9"),
+    ]
     accuracy = list(workbook["逐题正确率"].values)
-    assert [row[:6] for row in accuracy[1:]] == [(1, "single", "第一题", 3, 2, 0.667), (2, "single", "第二题", 2, 1, 0.333)]
+    assert [row[:6] for row in accuracy[1:]] == [
+        (1, "single", "第一题", 3, 2, 0.667),
+        (2, "single", "第二题", 2, 1, 0.333),
+    ]
     teams = list(workbook["队伍"].values)
     assert [row[1] for row in teams[1:]] == ["红队", "蓝队"] and [row[3] for row in teams[1:]] == [1, 2]
     assert organizer.get("/admin/games/99999").status_code == 404
