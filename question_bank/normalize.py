@@ -48,6 +48,11 @@ def clean_text(value: str) -> str:
     return "\n".join(line for line in lines if line).strip()
 
 
+def strip_invisible(value: str) -> str:
+    """Remove zero-width and other invisible characters (copied from web pages and Word)."""
+    return value.translate(_INVISIBLE)
+
+
 def fold(value: str) -> str:
     """Matching form: NFKC, case-folded, with all whitespace removed."""
     text = unicodedata.normalize("NFKC", value.translate(_INVISIBLE)).casefold()

@@ -26,6 +26,7 @@ from question_bank.report import Problem, Report
 from question_bank.schema import LETTERS, Question, RawQuestion, build_question
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+BANK_FORMATS = ".xlsx、.csv、.yaml/.yml、.json、.gift、.txt（GIFT 或 Aiken）"
 QUESTION_KEYS = (
     "id", "type", "stem", "options", "answer", "explanation", "points", "time_limit",
     "difficulty", "tags", "source", "media",
@@ -44,10 +45,13 @@ def _human_size(size: int) -> str:
 
 def decode_text(data: bytes) -> str:
     """Decode a text file: UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data[3:].decode("utf-8", errors="strict")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+    except UnicodeDecodeError:  # a byte-order mark followed by something else
+        raise BankFileError("bad_encoding") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -62,16 +66,22 @@ def decode_text(data: bytes) -> str:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """Records the line of each mapping so a problem points at its question."""
+    """Records the line of each sequence item so a problem points at its question."""
 
 
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
+class _Lines(list[Any]):
+    """A YAML sequence that knows the line each of its items starts on."""
+
+    lines: list[int]
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+def _sequence_with_lines(loader: _LineLoader, node: yaml.SequenceNode) -> list[Any]:
+    items = _Lines(loader.construct_sequence(node, deep=True))
+    items.lines = [child.start_mark.line + 1 for child in node.value]
+    return items
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence_with_lines)
 
 
 def _document_questions(document: Any) -> list[Any]:
@@ -85,13 +95,13 @@ def _document_questions(document: Any) -> list[Any]:
 
 
 def _structured(items: list[Any], filename: str, by_line: bool) -> RawRows:
+    lines = items.lines if by_line and isinstance(items, _Lines) else None
     for index, item in enumerate(items, start=1):
-        row = item.pop("__line__", index) if isinstance(item, dict) and by_line else index
+        row = lines[index - 1] if lines else index
         if not isinstance(item, dict):
             problem = Problem.of(row, None, "bad_structure", detail=f"第 {index} 题不是对象")
             yield RawQuestion(row=row, file=filename), [problem]
             continue
-        item.pop("__line__", None)
         unknown = [key for key in item if key not in QUESTION_KEYS]
         problems = [
             Problem.of(row, str(key), "unknown_field", allowed="、".join(QUESTION_KEYS))
@@ -133,14 +143,27 @@ def read_json(data: bytes, filename: str) -> RawRows:
 # -- CSV and XLSX ----------------------------------------------------------------------
 
 
+_DELIMITERS = ",\t;"
+
+
+def csv_delimiter(sample: str) -> str:
+    """The delimiter of a CSV sample: ``,``, tab or ``;``.
+
+    The sniffer needs rows of equal shape; a title row above the header defeats it, and
+    then the candidate that occurs most often wins (a comma when none occurs).
+    """
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        counts = {candidate: sample.count(candidate) for candidate in _DELIMITERS}
+        best = max(counts, key=lambda candidate: counts[candidate])
+        return best if counts[best] else ","
+
+
 def csv_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
     text = decode_text(data)
-    sample = text[:8192]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # Only the delimiter is taken from the sample: Excel and WPS always quote with '"'.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text[:8192]))
     try:
         for number, cells in enumerate(reader, start=1):
             yield number, list(cells)
@@ -176,10 +199,12 @@ def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[object]]]
     sheet.reset_dimensions()  # a stale dimension would pad a million empty rows
     for number, row in enumerate(sheet.iter_rows(), start=1):
         values: list[object] = []
-        for column, cell in enumerate(row, start=1):
+        for cell in row:
             value = cell.value
-            if getattr(cell, "data_type", None) == "f" and isinstance(value, str):
-                value = tabular.Formula(value)
+            if getattr(cell, "data_type", None) == "f" and value is not None:
+                # An array formula is an object whose ``text`` is the formula.
+                text = value if isinstance(value, str) else getattr(value, "text", None)
+                value = tabular.Formula(text or "=…")
             values.append(value)
         for merged in ranges:
             min_row, min_col, max_row, max_col = merged
@@ -204,6 +229,12 @@ def open_workbook(data: bytes) -> Any:
         raise BankFileError("xls_not_supported")
     if not data.startswith(b"PK"):
         raise BankFileError("not_xlsx")
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except zipfile.BadZipFile as exc:
+        raise BankFileError("corrupt_file", detail=str(exc) or "压缩包损坏") from None
+    if not any(name.startswith("xl/") for name in names):
+        raise BankFileError("not_xlsx")  # a .docx, .ods or other ZIP with an .xlsx name
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except zipfile.BadZipFile as exc:
@@ -264,7 +295,8 @@ def read_xlsx(data: bytes, filename: str) -> RawRows:
 
 # -- Moodle GIFT -----------------------------------------------------------------------
 
-_GIFT_COMMENT = re.compile(r"^\s*//.*$", re.M)
+_GIFT_COMMENT = re.compile(r"^[ \t]*//.*$", re.M)  # [ \t]: \s would eat line breaks
+_GIFT_CATEGORY = re.compile(r"^[ \t]*\$CATEGORY:.*$", re.M)
 _GIFT_TITLE = re.compile(r"^\s*::(.*?)::", re.S)
 _GIFT_ESCAPED = {r"\~": "\x01", r"\=": "\x02", r"\#": "\x03", r"\{": "\x04", r"\}": "\x05", r"\:": "\x06"}
 _GIFT_UNESCAPE = {v: k[1] for k, v in _GIFT_ESCAPED.items()}
@@ -296,11 +328,16 @@ def read_gift(data: bytes, filename: str) -> RawRows:
     text = decode_text(data).replace("\r\n", "\n")
     for old, new in _GIFT_ESCAPED.items():
         text = text.replace(old, new)
-    text = _GIFT_COMMENT.sub("", text)
+    text = _GIFT_CATEGORY.sub("", _GIFT_COMMENT.sub("", text))  # lines, not their blocks
     for row, block in _blocks(text):
-        if block.lstrip().startswith("$CATEGORY"):
-            continue
-        yield _gift_question(block, row, filename)
+        lines = block.split("\n")
+        # Moodle wants a blank line between questions; a block whose every line is a whole
+        # question (one pair of braces each) is read one question per line.
+        if len(lines) > 1 and all(line.count("{") == 1 == line.count("}") for line in lines):
+            for offset, line in enumerate(lines):
+                yield _gift_question(line, row + offset, filename)
+        else:
+            yield _gift_question(block, row, filename)
 
 
 def _gift_question(block: str, row: int, filename: str) -> tuple[RawQuestion, list[Problem]]:
@@ -400,7 +437,7 @@ def detect_format(data: bytes, filename: str) -> str:
         return _EXTENSIONS[suffix]
     if suffix == ".txt":
         return "gift" if looks_like_gift(decode_text(data)) else "aiken"
-    raise BankFileError("unknown_format", name=PurePath(filename).name)
+    raise BankFileError("unknown_format", name=PurePath(filename).name, allowed=BANK_FORMATS)
 
 
 def check_size(data: bytes, max_bytes: int) -> None:

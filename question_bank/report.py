@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from question_bank.errors import message
 
@@ -64,4 +64,4 @@ class Report(Generic[T]):
         }
 
 
-QuestionReport = Report["Question"]
+QuestionReport: TypeAlias = "Report[Question]"

@@ -74,7 +74,7 @@ def read_roster(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTE
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         rows = first_sheet_with_header(data, _entries)
     else:
-        raise BankFileError("unknown_format", name=PurePath(filename).name)
+        raise BankFileError("unknown_format", name=PurePath(filename).name, allowed=".xlsx、.csv")
     report: Report[RosterEntry] = Report(filename=PurePath(filename).name, format=suffix[1:])
     seen: dict[str, int] = {}
     for number, values, problems, labels in rows:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from question_bank.normalize import clean_text, fingerprint, fold
 from question_bank.report import Problem
@@ -33,7 +33,7 @@ POINTS_RANGE = (1, 1000)
 TIME_LIMIT_RANGE = (5, 600)
 DIFFICULTY_RANGE = (1, 5)
 
-Answer = Union[str, list[str], bool, list[list[str]]]
+Answer = str | list[str] | bool | list[list[str]]
 
 _TYPE_ALIASES = {
     "single": "single", "单选": "single", "单选题": "single", "单项选择": "single",

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from question_bank.errors import BankFileError
-from question_bank.normalize import cell_text, unneutralise
+from question_bank.normalize import cell_text, strip_invisible, unneutralise
 from question_bank.report import Problem
 from question_bank.schema import LETTERS, RawQuestion, parse_type
 
@@ -24,7 +24,7 @@ MAX_ROWS = 20_000
 _OPTION_ALIASES = {
     letter: [f"选项{letter}", letter, f"option{letter}", f"答案{letter}"] for letter in LETTERS
 }
-for _index, (_digit, _chinese) in enumerate(zip("123456", "一二三四五六")):
+for _index, (_digit, _chinese) in enumerate(zip("123456", "一二三四五六", strict=True)):
     _OPTION_ALIASES[LETTERS[_index]] += [f"选项{_digit}", f"选项{_chinese}", f"answer{_digit}"]
 
 QUESTION_COLUMNS: dict[str, list[str]] = {
@@ -63,7 +63,7 @@ class Formula(str):
 
 def header_key(value: object) -> str:
     """The comparable form of a header cell: no notes, no decoration, no spacing."""
-    text = unicodedata.normalize("NFKC", str(value or "")).casefold()
+    text = unicodedata.normalize("NFKC", strip_invisible(str(value or ""))).casefold()
     lines = [line for line in text.split("\n") if line.strip()]
     text = _PARENTHESES.sub("", lines[0] if lines else "")
     text = _TRAILING_NOTE.sub("", text)
@@ -114,11 +114,21 @@ def find_header(
     required: dict[str, str],
     anchor: str,
 ) -> Header:
-    """Read rows until the header; the rows after it are left in ``rows``."""
+    """Read rows until the header; the rows after it are left in ``rows``.
+
+    A row that names two known columns including another required one, but not the
+    anchor, is a header missing its anchor column: ``missing_column`` rather than
+    ``no_header``.
+    """
+    without_anchor = False
     for number, cells in rows:
         if number > HEADER_SEARCH_ROWS:
             break
         header = match_header(cells, columns)
+        if header and anchor not in header.labels and len(header.labels) >= 2:
+            without_anchor = without_anchor or any(
+                field in header.labels for field in required if field != anchor
+            )
         if header and anchor in header.labels and len(header.labels) >= 2:
             header.row = number
             for field, label in required.items():
@@ -127,7 +137,17 @@ def find_header(
                 ):
                     raise BankFileError("missing_column", column=label)
             return header
-    raise BankFileError("no_header", rows=HEADER_SEARCH_ROWS)
+    if without_anchor:
+        raise BankFileError("missing_column", column=required[anchor])
+    raise BankFileError("no_header", rows=HEADER_SEARCH_ROWS, columns=_column_list(required))
+
+
+def _column_list(required: dict[str, str]) -> str:
+    """``“题干”和“答案”两列``, ``“姓名”、“工号”和“支部”三列``."""
+    labels = [f"“{label}”" for label in required.values()]
+    count = {2: "两", 3: "三"}.get(len(labels), str(len(labels)))
+    joined = "、".join(labels[:-1]) + "和" + labels[-1] if len(labels) > 1 else labels[0]
+    return f"{joined}{count}列"
 
 
 def data_rows(

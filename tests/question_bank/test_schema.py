@@ -55,7 +55,8 @@ def test_single_answer_is_one_letter_string() -> None:
 
 @pytest.mark.parametrize(
     "written",
-    ["A、B、D", "A,B,D", "ABD", "A，B，D", "ＡＢＤ", "Ａ、Ｂ、Ｄ", "A B D", "a;b;d", "DBA", "A、B、D、D", "A/B/D"],
+    ["A、B、D", "A,B,D", "ABD", "A，B，D", "ＡＢＤ", "Ａ、Ｂ、Ｄ", "A B D", "a;b;d", "DBA", "A、B、D、D",
+     "A/B/D"],
 )
 def test_multiple_answer_in_every_usual_spelling_is_sorted_unique_letters(written: str) -> None:
     question = build(type="多选题", options=FOUR, answer=written)
@@ -207,7 +208,9 @@ def test_more_than_six_options() -> None:
 
 
 def test_missing_answer() -> None:
-    assert reject(type="单选题", options=FOUR, answer="  ") == (ROW, "答案", "missing_field", "“答案”不能为空。")
+    assert reject(type="单选题", options=FOUR, answer="  ") == (
+        ROW, "答案", "missing_field", "“答案”不能为空。"
+    )
 
 
 # -- stem, type and the other fields -----------------------------------------------------
@@ -393,7 +396,7 @@ def test_every_message_formats_and_file_errors_carry_their_code() -> None:
     details = dict(
         size="1 MB", limit=1, name="x", detail="d", rows=20, column="c", line=3, value="v", type="t",
         count=7, letter="A", other="B", letters="ABC", blanks=1, answers=2, low=1, high=2,
-        allowed="a", bank="b",
+        allowed="a", bank="b", columns="“题干”和“答案”两列",
     )
     for code in MESSAGES:
         text = message(code, **details)
