@@ -24,7 +24,13 @@ class AccountError(ValueError):
 
 
 def set_user(
-    session: Session, username: str, password: str, *, display_name: str = "", role: str = "organizer"
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    display_name: str = "",
+    role: str = "organizer",
+    branch_id: int | None = None,
 ) -> tuple[User, bool]:
     """Create the account, or reset its password if it exists. Returns (user, created)."""
     username = username.strip()
@@ -39,6 +45,12 @@ def set_user(
         session.add(user)
     elif display_name:
         user.display_name = display_name
+    if role not in ("organizer", "secretary"):
+        raise AccountError("bad_role", "角色只能是 organizer（组织者）或 secretary（支部书记）。")
+    if role == "secretary" and branch_id is None:
+        raise AccountError("branch_required", "支部书记账号需要指定所在支部。")
+    user.role = role
+    user.branch_id = branch_id if role == "secretary" else None
     user.set_password(password)
     user.active = True
     return user, created

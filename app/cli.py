@@ -75,20 +75,40 @@ def admin_group() -> None:
     pass
 
 
-@admin_group.command("create", help="创建组织者账号（已存在则重设密码）")
+@admin_group.command("create", help="创建组织者或支部书记账号（已存在则重设密码和角色）")
 @click.argument("username")
 @click.option("--password", prompt="密码", hide_input=True, confirmation_prompt="再输入一次")
 @click.option("--name", "display_name", default="", help="显示名称")
+@click.option(
+    "--branch",
+    "branch_name",
+    default="",
+    help="支部书记所在支部：给出即创建支部书记账号，只能查看和导出本支部积分",
+)
 @with_appcontext
-def admin_create(username: str, password: str, display_name: str) -> None:
+def admin_create(username: str, password: str, display_name: str, branch_name: str) -> None:
     from app.accounts import AccountError, set_user
+    from app.models import Branch
 
     try:
         with database().transaction() as session:
-            _user, created = set_user(session, username, password, display_name=display_name)
+            branch_id = None
+            if branch_name:
+                branch_id = session.scalar(select(Branch.id).where(Branch.name == branch_name.strip()))
+                if branch_id is None:
+                    raise AccountError("branch_not_found", f"没有名为“{branch_name}”的支部，请先导入花名册。")
+            _user, created = set_user(
+                session,
+                username,
+                password,
+                display_name=display_name,
+                role="secretary" if branch_name else "organizer",
+                branch_id=branch_id,
+            )
     except AccountError as error:
         _fail(error.code, error.message, False)
-    click.echo(f"已{'创建' if created else '更新'}组织者账号 {username}。")
+    kind = f"{branch_name}支部书记" if branch_name else "组织者"
+    click.echo(f"已{'创建' if created else '更新'}{kind}账号 {username}。")
 
 
 # -- seed --------------------------------------------------------------------------------
@@ -332,7 +352,9 @@ def serve(host: str | None, port: int | None, quiet: bool) -> None:
 
 def register(app: Any) -> None:
     """Make every command reachable as ``flask --app app …`` too."""
-    for command in (db_group, admin_group, seed, bank_group, roster_group, game_group, serve):
+    from app.points.cli import points_group
+
+    for command in (db_group, admin_group, seed, bank_group, roster_group, game_group, points_group, serve):
         app.cli.add_command(command)
 
 

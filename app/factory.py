@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -48,10 +49,13 @@ def make_app(config: dict[str, Any] | None = None) -> Flask:
     realtime.init_app(app)
 
     from app.web import admin, auth, live
+    from app.web import points as points_pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(live.bp)
+    app.register_blueprint(points_pages.bp)
+    app.add_template_filter(_beijing, "beijing")
 
     from app.cli import register
 
@@ -59,6 +63,15 @@ def make_app(config: dict[str, Any] | None = None) -> Flask:
     _register_error_pages(app)
     app.after_request(_security_headers)
     return app
+
+
+def _beijing(moment: Any) -> str:
+    """A stored (naive UTC) time as organizers read it: Beijing time."""
+    from app.points.periods import TZ
+
+    if moment is None:
+        return ""
+    return f"{moment.replace(tzinfo=dt.UTC).astimezone(TZ):%Y-%m-%d %H:%M}"
 
 
 def _security_headers(response: Any) -> Any:

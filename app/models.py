@@ -44,6 +44,8 @@ class Member(Base):
     member_no: Mapped[str] = mapped_column(String(32), unique=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
+    # 正式党员 / 预备党员 / 入党积极分子 / 群众: assessments count them differently.
+    member_type: Mapped[str] = mapped_column(String(12), default="正式党员", server_default="正式党员")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -146,7 +148,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     display_name: Mapped[str] = mapped_column(String(40), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default="organizer")
+    role: Mapped[str] = mapped_column(String(20), default="organizer")  # or "secretary"
+    # A branch secretary (支部书记) sees and exports only this branch.
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -234,3 +238,35 @@ class GameAnswer(Base):
     elapsed_ms: Mapped[int]
 
     game: Mapped[Game] = relationship(back_populates="answers")
+
+
+class PointEntry(Base):
+    """One line of the append-only points ledger (积分). Never updated or deleted: a
+    correction is a new entry that names the one it corrects.
+
+    ``idempotency_key`` is ``source_type:source_id:member_id:rule``: crediting the same game,
+    task or form twice finds the key and adds nothing.
+    """
+
+    __tablename__ = "point_entry"
+    __table_args__ = (Index("ix_point_entry_member_time", "member_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)  # at the time
+    member_type: Mapped[str] = mapped_column(String(12))  # at the time
+    kind: Mapped[str] = mapped_column(String(12))  # base 基础分 | award 加分 | deduction 扣分
+    category: Mapped[str] = mapped_column(String(20))
+    source_type: Mapped[str] = mapped_column(String(20))  # quiz | scenario | task | manual | base
+    source_id: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(40))
+    points: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[dt.datetime] = mapped_column(index=True)  # UTC
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(40), default="")
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("point_entry.id"))
+
+    member: Mapped[Member] = relationship()
+    branch: Mapped[Branch] = relationship()

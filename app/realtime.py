@@ -49,12 +49,15 @@ def live_games(app: Flask):  # type: ignore[no-untyped-def]
     from app.live.games import LiveGames
     from app.live.results import finish_game
     from app.live.store import LiveStore
+    from app.points.service import points
 
     games = app.extensions.get("arena.live")
     if games is None:
         store = LiveStore(redis_connection(app).client())
         games = LiveGames(
-            store, app.config["SECRET_KEY"], finish=lambda pin: finish_game(database(app), store, pin)
+            store,
+            app.config["SECRET_KEY"],
+            finish=lambda pin: finish_game(database(app), store, pin, points(app)),
         )
         app.extensions["arena.live"] = games
     return games

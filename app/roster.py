@@ -79,16 +79,19 @@ def load_roster(db: Database, data: bytes, filename: str, *, max_bytes: int) -> 
                             member_no=entry.member_no,
                             branch=branch,
                             phone=entry.phone or None,
+                            member_type=entry.member_type or "正式党员",
                         )
                     )
                     outcome.added += 1
-                elif (member.name, member.branch, member.phone or "", member.active) != (
+                elif (member.name, member.branch, member.phone or "", member.active, member.member_type) != (
                     entry.name,
                     branch,
                     entry.phone,
                     True,
+                    entry.member_type or member.member_type,
                 ):
                     member.name, member.branch, member.phone = entry.name, branch, entry.phone or None
+                    member.member_type = entry.member_type or member.member_type
                     member.active = True
                     outcome.updated += 1
                 else:

@@ -54,6 +54,7 @@ MESSAGES: dict[str, str] = {
     # Roster rows.
     "bad_member_no": "工号“{value}”格式不正确（只能包含字母、数字和 - _ ，最多 32 个字符）。",
     "bad_phone": "手机号“{value}”格式不正确，应为 11 位数字。",
+    "bad_member_type": "党员类别“{value}”无法识别，应为 正式党员、预备党员、入党积极分子 或 群众。",
     "duplicate_member_no": "工号“{value}”与第 {other} 行重复。",
     "name_too_long": "“{column}”超过 {limit} 个字符。",
 }

@@ -18,6 +18,14 @@ ROSTER_COLUMNS = {
     "member_no": ["工号", "员工号", "员工编号", "人员编号", "党员编号", "编号", "member_no", "memberno"],
     "branch": ["支部", "党支部", "所在支部", "所在党支部", "支部名称", "branch"],
     "phone": ["手机", "手机号", "手机号码", "联系电话", "电话", "phone", "mobile"],
+    "member_type": ["党员类别", "人员类别", "类别", "政治面貌", "member_type"],
+}
+# 党员类别 as rosters write it → the four types the points rules know.
+MEMBER_TYPES = {
+    "正式党员": "正式党员", "中共党员": "正式党员", "党员": "正式党员",
+    "预备党员": "预备党员", "中共预备党员": "预备党员",
+    "入党积极分子": "入党积极分子", "积极分子": "入党积极分子", "发展对象": "入党积极分子",
+    "群众": "群众", "非党员": "群众", "共青团员": "群众", "团员": "群众",
 }
 ROSTER_REQUIRED = {"name": "姓名", "member_no": "工号", "branch": "支部"}
 NAME_LIMIT = 40
@@ -33,6 +41,7 @@ class RosterEntry:
     branch: str
     phone: str
     row: int
+    member_type: str | None = None  # None: the file does not say (a new member is 正式党员)
 
 
 Labels = dict[str, str]
@@ -42,7 +51,7 @@ def _entries(
     rows: Iterator[tuple[int, list[object]]],
 ) -> Iterator[tuple[int, dict[str, object], list[Problem], Labels]]:
     header = tabular.find_header(rows, ROSTER_COLUMNS, ROSTER_REQUIRED, anchor="name")
-    labels = {**ROSTER_REQUIRED, "phone": "手机", **header.labels}
+    labels = {**ROSTER_REQUIRED, "phone": "手机", "member_type": "党员类别", **header.labels}
     for number, values, problems in tabular.data_rows(rows, header):
         yield number, values, problems, labels
 
@@ -63,7 +72,11 @@ def _check(number: int, values: dict[str, object], labels: Labels) -> RosterEntr
         phone = phone[2:]
     if phone and not _PHONE.match(phone):
         return Problem.of(number, labels["phone"], "bad_phone", value=text["phone"])
-    return RosterEntry(text["name"], member_no, text["branch"], phone, number)
+    written = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text["member_type"]))
+    member_type = MEMBER_TYPES.get(written) if written else None
+    if written and member_type is None:
+        return Problem.of(number, labels["member_type"], "bad_member_type", value=text["member_type"])
+    return RosterEntry(text["name"], member_no, text["branch"], phone, number, member_type)
 
 
 def read_roster(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report[RosterEntry]:

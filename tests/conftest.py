@@ -98,6 +98,9 @@ def app(tmp_path: Path, database_url: str, redis_url: str) -> Iterator[Any]:
     from app.extensions import database, redis_connection
 
     made = make_test_app(tmp_path, database_url, redis_url)
+    from app.points.service import points
+
+    points(made).store.clear()  # the season boards live in the session's one Redis
     yield made
     database(made).engine.dispose()
     redis_connection(made).close()

@@ -13,16 +13,18 @@ from app.extensions import Database
 from app.live.games import team_standings
 from app.live.store import LiveStore
 from app.models import Game, GameAnswer, GamePlayer, Member
+from app.points.service import Points
 from question_bank.normalize import neutralise
 
 log = logging.getLogger(__name__)
 
 
-def finish_game(db: Database, store: LiveStore, pin: str) -> int | None:
+def finish_game(db: Database, store: LiveStore, pin: str, points: Points | None = None) -> int | None:
     """Write the game, its players and every answer to SQL; idempotent per live game.
 
     Called when the podium shows and again when the game ends; the second call finds the
-    row by its live key and writes nothing.
+    row by its live key and writes nothing. With ``points``, the matched players are
+    credited in the same transaction and the season boards updated after it commits.
     """
     state = store.state(pin)
     if state is None:
@@ -95,7 +97,11 @@ def finish_game(db: Database, store: LiveStore, pin: str) -> int | None:
                     )
                 )
         session.flush()
-        return game.id
+        credited = points.credit_game(session, game) if points is not None else []
+        game_id = game.id
+    if points is not None:
+        points.publish(credited)
+    return game_id
 
 
 def question_accuracy(game: Game) -> list[dict[str, Any]]:

@@ -27,23 +27,44 @@ def load_user() -> None:
         g.user = user
 
 
-def login_required(view: F) -> F:
+def _guard(view: F, roles: tuple[str, ...]) -> F:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if g.user is None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if g.user.role not in roles:
+            return render_template(
+                "error.html", status=403, code="forbidden", message="你的账号没有权限打开这个页面。"
+            ), 403
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
 
 
-def _safe_next(target: str | None) -> str:
+def login_required(view: F) -> F:
+    """Organizer pages: a branch secretary's account is refused (403)."""
+    return _guard(view, ("organizer",))
+
+
+def staff_required(view: F) -> F:
+    """Pages a branch secretary may open too; the view limits them to their own branch."""
+    return _guard(view, ("organizer", "secretary"))
+
+
+def _home(user: User | None) -> str:
+    """Where an account lands: a branch secretary has only the points pages."""
+    if user is not None and user.role == "secretary":
+        return url_for("points.overview")
+    return url_for("admin.banks")
+
+
+def _safe_next(target: str | None, user: User | None = None) -> str:
     """Only same-site paths: a login link must not bounce the organizer elsewhere."""
     if not target:
-        return url_for("admin.banks")
+        return _home(user)
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("admin.banks")
+        return _home(user)
     return target
 
 
@@ -59,7 +80,7 @@ def login() -> Any:
         else:
             session.clear()
             session["user_id"] = user.id
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
     status = 401 if error else 200
     return render_template("auth/login.html", error=error), status
 
@@ -72,4 +93,4 @@ def logout() -> Any:
 
 @bp.get("/")
 def index() -> Any:
-    return redirect(url_for("admin.banks"))
+    return redirect(_home(g.user))

@@ -4,6 +4,7 @@ and the organizer API that starts a game."""
 from __future__ import annotations
 
 import io
+import unicodedata
 from typing import Any
 
 import segno
@@ -19,14 +20,15 @@ from flask import (
     send_file,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import database, db_session
 from app.live import protocol
 from app.live.contests import ContestError, ContestSettings, save_contest, start_game
 from app.live.results import by_rank, question_accuracy, results_xlsx
-from app.models import Contest, Game, QuestionBank
+from app.models import Contest, Game, Member, PointEntry, QuestionBank
 from app.netinfo import base_urls
+from app.points.service import points
 from app.realtime import live_games
 from app.web.auth import login_required
 
@@ -142,9 +144,57 @@ def api_new_game() -> Any:
 @login_required
 def game_results(game_id: int) -> Any:
     game = db_session().get(Game, game_id) or abort(404)
-    return render_template(
-        "live/results.html", game=game, players=by_rank(game.players), accuracy=question_accuracy(game)
+    credited = dict(
+        db_session()
+        .execute(
+            select(PointEntry.member_id, func.sum(PointEntry.points))
+            .where(PointEntry.source_type == "quiz", PointEntry.source_id == str(game.id))
+            .group_by(PointEntry.member_id)
+        )
+        .all()
     )
+    return render_template(
+        "live/results.html",
+        game=game,
+        players=by_rank(game.players),
+        accuracy=question_accuracy(game),
+        credited=credited,
+    )
+
+
+@bp.post("/admin/games/<int:game_id>/match")
+@login_required
+def match_players(game_id: int) -> Any:
+    """Match players who gave no 工号 to roster members, then credit the game: players
+    credited before are not credited again."""
+    service = points(current_app)
+    problems = []
+    with database().transaction() as session:
+        game = session.get(Game, game_id) or abort(404)
+        by_id = {str(p.id): p for p in game.players}
+        for field_name, value in request.form.items():
+            if not field_name.startswith("player_") or not value.strip():
+                continue
+            player = by_id.get(field_name.removeprefix("player_"))
+            if player is None or player.member_id is not None:
+                continue
+            member_no = unicodedata.normalize("NFKC", value).strip()[:32]
+            member = session.scalar(select(Member).where(Member.member_no == member_no))
+            if member is None:
+                problems.append(f"{player.nickname}：没有工号为“{member_no}”的成员")
+                continue
+            player.member_id, player.member_no = member.id, member.member_no
+        session.flush()
+        added = service.credit_game(session, game)
+    service.publish(added)
+    if problems:
+        return render_template(
+            "error.html",
+            status=400,
+            code="member_not_found",
+            message="；".join(problems) + "。其余已对应并记分。",
+        ), 400
+    return redirect(url_for("live.game_results", game_id=game_id))
 
 
 @bp.get("/admin/games/<int:game_id>/results.xlsx")

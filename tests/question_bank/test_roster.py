@@ -181,3 +181,18 @@ def test_problems_name_the_columns_as_the_file_does() -> None:
 def test_roster_file_errors(data: bytes, filename: str, code: str, text: str) -> None:
     error = roster_error(data, filename)
     assert (error.code, error.message) == (code, text)
+
+
+def test_member_types_as_rosters_write_them() -> None:
+    rows = [
+        ["姓名", "工号", "支部", "政治面貌"],
+        ["甲", "D1", "一支部", "中共党员"],
+        ["乙", "D2", "一支部", "中共预备党员"],
+        ["丙", "D3", "一支部", "积极分子"],
+        ["丁", "D4", "一支部", "群众"],
+        ["戊", "D5", "一支部", ""],
+        ["己", "D6", "一支部", "民主党派"],
+    ]
+    report = roster(xlsx_bytes(rows), "r.xlsx")
+    assert [entry.member_type for entry in report.accepted] == ["正式党员", "预备党员", "入党积极分子", "群众", None]
+    assert problems(report) == [(7, "政治面貌", "bad_member_type")]

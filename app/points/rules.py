@@ -1,0 +1,234 @@
+"""The points rules (积分规则): one YAML file, validated as a whole, and the pure functions
+that turn what a member achieved into awards. No database or Redis here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from app.points.periods import SCOPES
+
+DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
+MAX_RULES_BYTES = 64 * 1024
+
+
+class RulesError(ValueError):
+    """The rules file is not valid; ``problems`` lists each (place, message) in zh-CN."""
+
+    code = "bad_rules"
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__(
+            "；".join(f"{place}：{message}" if place else message for place, message in problems)
+        )
+        self.message = str(self)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Points = Field(default=0, ge=0, le=10_000)
+
+
+class Base(_Strict):
+    points: int = Field(default=0, ge=0, le=10_000)
+    category: str = "履职"
+    member_types: list[str] = Field(default_factory=lambda: ["正式党员", "预备党员"])
+
+
+class QuizRules(_Strict):
+    category: str = "学习"
+    participation: int = Points
+    per_correct: int = Points
+    rank_bonus: list[int] = Field(default_factory=list, max_length=20)
+    winning_branch: int = Points
+
+
+class ScenarioRules(_Strict):
+    category: str = "组织生活"
+    participation: int = Points
+    per_checkpoint: int = Points
+    deduction_correct: int = Points
+
+
+class TaskRules(_Strict):
+    category: str = "志愿服务"
+    completed: int = Points
+
+
+class Activities(_Strict):
+    quiz: QuizRules = QuizRules()
+    scenario: ScenarioRules = ScenarioRules()
+    task: TaskRules = TaskRules()
+
+
+class Rules(_Strict):
+    categories: list[str] = Field(min_length=1, max_length=20)
+    member_types: list[str] = Field(min_length=1, max_length=10)
+    assessed: list[str] = Field(min_length=1)
+    base: Base = Base()
+    caps: dict[str, dict[str, int]] = Field(default_factory=dict)
+    stars: dict[str, int] = Field(default_factory=dict)
+    activities: Activities = Activities()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rules:
+        problems: list[str] = []
+        categories = set(self.categories)
+        if len(categories) != len(self.categories):
+            problems.append("categories 中有重复的类别")
+        for name in self.categories:
+            if not name.strip() or len(name) > 10:
+                problems.append(f"类别“{name}”应为 1-10 个字")
+        for place, used in (
+            ("base.category", self.base.category),
+            ("activities.quiz.category", self.activities.quiz.category),
+            ("activities.scenario.category", self.activities.scenario.category),
+            ("activities.task.category", self.activities.task.category),
+        ):
+            if used not in categories:
+                problems.append(f"{place} 的类别“{used}”不在 categories 中")
+        types = set(self.member_types)
+        for place, listed in (("assessed", self.assessed), ("base.member_types", self.base.member_types)):
+            for name in listed:
+                if name not in types:
+                    problems.append(f"{place} 中的“{name}”不在 member_types 中")
+        for category, windows in self.caps.items():
+            if category not in categories:
+                problems.append(f"caps 中的类别“{category}”不在 categories 中")
+            for scope, limit in windows.items():
+                if scope not in SCOPES:
+                    problems.append(f"caps.{category} 的“{scope}”应为 day、week、month、quarter 或 year")
+                elif not 0 <= limit <= 100_000:
+                    problems.append(f"caps.{category}.{scope} 应在 0 到 100000 之间")
+        thresholds = list(self.stars.values())
+        if thresholds != sorted(thresholds) or len(set(thresholds)) != len(thresholds):
+            problems.append("stars 的门槛应从低到高排列且互不相同")
+        if any(bonus < 0 or bonus > 10_000 for bonus in self.activities.quiz.rank_bonus):
+            problems.append("activities.quiz.rank_bonus 每项应在 0 到 10000 之间")
+        if problems:
+            raise ValueError("；".join(problems))
+        return self
+
+    def star(self, total: int) -> str:
+        """The highest star whose threshold ``total`` reaches ('' when none)."""
+        reached = [name for name, threshold in self.stars.items() if total >= threshold]
+        return reached[-1] if reached else ""
+
+
+def parse_rules(text: str | bytes) -> Rules:
+    """Validate a whole rules file; every problem is reported, in Chinese, with its place."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_RULES_BYTES:
+            raise RulesError([("", f"规则文件超过 {MAX_RULES_BYTES // 1024} KB")])
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise RulesError([("", "规则文件不是 UTF-8 编码")]) from None
+    if len(text) > MAX_RULES_BYTES:
+        raise RulesError([("", f"规则文件超过 {MAX_RULES_BYTES // 1024} KB")])
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        place = f"第 {mark.line + 1} 行" if mark is not None else ""
+        raise RulesError([(place, "YAML 格式错误")]) from None
+    if not isinstance(data, dict):
+        raise RulesError([("", "规则文件应是一个 YAML 映射（键: 值）")])
+    try:
+        return Rules.model_validate(data)
+    except ValidationError as error:
+        raise RulesError([problem for item in error.errors() for problem in _problems(item)]) from None
+
+
+_MESSAGES = {
+    "missing": "缺少这一项",
+    "extra_forbidden": "不认识的设置项",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "list_type": "应为列表",
+    "dict_type": "应为映射（键: 值）",
+    "string_type": "应为文字",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "too_short": "至少需要 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+}
+
+
+def _problems(item: Any) -> list[tuple[str, str]]:
+    place = ".".join(str(part) for part in item["loc"])
+    if item["type"] == "value_error":  # the cross-field checks: one message each
+        return [(place, message) for message in str(item["ctx"]["error"]).split("；")]
+    template = _MESSAGES.get(item["type"], "取值不正确")
+    return [(place, template.format(**item.get("ctx", {})))]
+
+
+def load_rules(path: Path | None) -> Rules:
+    """The organizer's rules file when there is one, else the shipped defaults."""
+    source = path if path is not None and path.exists() else DEFAULT_RULES
+    return parse_rules(source.read_bytes())
+
+
+# -- awards ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Award:
+    """Points one member earns by one rule of one activity (before caps)."""
+
+    rule: str  # part of the idempotency key: quiz.correct, quiz.rank, …
+    category: str
+    points: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    """What a member achieved in one live game (not the speed-weighted show score)."""
+
+    answered: int
+    correct: int
+    rank: int | None
+    branch_won: bool
+
+
+def quiz_awards(rules: Rules, result: QuizResult, title: str) -> list[Award]:
+    quiz = rules.activities.quiz
+    awards = []
+    if result.answered > 0 and quiz.participation:
+        awards.append(Award("quiz.participation", quiz.category, quiz.participation, f"参加“{title}”"))
+    if result.correct and quiz.per_correct:
+        awards.append(
+            Award(
+                "quiz.correct",
+                quiz.category,
+                quiz.per_correct * result.correct,
+                f"“{title}”答对 {result.correct} 题 × {quiz.per_correct} 分",
+            )
+        )
+    if (
+        result.rank is not None
+        and 1 <= result.rank <= len(quiz.rank_bonus)
+        and quiz.rank_bonus[result.rank - 1]
+    ):
+        awards.append(
+            Award(
+                "quiz.rank",
+                quiz.category,
+                quiz.rank_bonus[result.rank - 1],
+                f"“{title}”个人第 {result.rank} 名",
+            )
+        )
+    if result.branch_won and result.answered > 0 and quiz.winning_branch:
+        awards.append(
+            Award("quiz.winning_branch", quiz.category, quiz.winning_branch, f"“{title}”支部第一名")
+        )
+    return awards
