@@ -142,7 +142,27 @@ class LiveGames:
             raise ProtocolError("game_not_found")
         if not self.store.check_host(pin, token):
             raise ProtocolError("bad_host_token")
-        return {"state": self.state_payload(pin), "roster": self.roster_payload(pin)}
+        state = self._state(pin)
+        return {
+            "state": self.state_payload(pin, state),
+            "roster": self.roster_payload(pin),
+            **self.screen_payload(pin, state),
+        }
+
+    def screen_payload(self, pin: str, state: QuizState) -> dict[str, Any]:
+        """What a reloaded host screen needs to draw the current phase again."""
+        if state.phase == "reveal":
+            question = self.store.question(pin, state.q)
+            if question is not None:
+                return {
+                    "question": public_question(question, state.q),
+                    "reveal": self.reveal_payload(pin, state.q, question),
+                }
+        if state.phase == "leaderboard":
+            return {"leaderboard": self.leaderboard(pin)}
+        if state.phase in ("podium", "ended"):
+            return {"podium": self.podium(pin)}
+        return {}
 
     def advance(self, pin: str, command: str) -> tuple[dict[str, Any], list[Emit]]:
         """The host's start / next / end. Retries once if another process moved first."""

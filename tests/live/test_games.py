@@ -558,3 +558,20 @@ def test_a_mid_question_joiner_does_not_hold_the_question_open(live: Live, store
     _ack, closing = live.answer(pin, early, 0, [0])
     assert store.state(pin).phase == "reveal"  # type: ignore[union-attr]
     assert events(closing, protocol.GAME_REVEAL)
+
+
+def test_a_reloaded_host_screen_gets_what_the_phase_shows(live: Live, store: LiveStore) -> None:
+    pin, token = new_game(store, [single("一", ["甲", "乙"], 1)])
+    live.pins.append(pin)
+    player = join(live, pin, "甲", "红队")["player_id"]
+    assert set(live.host_join(pin, token)) == {"state", "roster"}
+    live.advance(pin, "start")
+    assert set(live.host_join(pin, token)) == {"state", "roster"}  # the question is in the state
+    live.answer(pin, player, 0, [1])
+    screen = live.host_join(pin, token)
+    assert screen["question"]["stem"] == "一" and "key" not in screen["question"]
+    assert (screen["reveal"]["correct"], screen["reveal"]["distribution"]) == ([1], [0, 1])
+    live.advance(pin, "next")
+    assert [p["nickname"] for p in live.host_join(pin, token)["leaderboard"]["players"]] == ["甲"]
+    live.advance(pin, "next")
+    assert [p["nickname"] for p in live.host_join(pin, token)["podium"]["podium"]] == ["甲"]
