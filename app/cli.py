@@ -43,7 +43,7 @@ def _print_report(report: Any, as_json: bool, extra: dict[str, Any] | None = Non
         click.echo(f"  {where}{column} {problem.code}: {problem.message}")
 
 
-def _fail(code: str, message: str, as_json: bool) -> None:
+def fail(code: str, message: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
     click.echo(f"错误 {code}: {message}", err=True)
@@ -106,7 +106,7 @@ def admin_create(username: str, password: str, display_name: str, branch_name: s
                 branch_id=branch_id,
             )
     except AccountError as error:
-        _fail(error.code, error.message, False)
+        fail(error.code, error.message, False)
     kind = f"{branch_name}支部书记" if branch_name else "组织者"
     click.echo(f"已{'创建' if created else '更新'}{kind}账号 {username}。")
 
@@ -162,7 +162,7 @@ def bank_check(file: Path, as_json: bool) -> None:
     try:
         report = read_bank(file.read_bytes(), file.name, max_bytes=_settings().max_upload_bytes)
     except BankFileError as error:
-        _fail(error.code, error.message, as_json)
+        fail(error.code, error.message, as_json)
     _print_report(report, as_json)
     sys.exit(1 if report.rejected else 0)
 
@@ -181,7 +181,7 @@ def bank_load(file: Path, bank_name: str, as_json: bool) -> None:
     if outcome.report is not None:
         _print_report(outcome.report, as_json, {"bank": outcome.bank_name, "stored": outcome.stored})
     if not outcome.ok:
-        _fail(outcome.error_code, outcome.error_message, as_json and outcome.report is None)
+        fail(outcome.error_code, outcome.error_message, as_json and outcome.report is None)
     if not as_json:
         click.echo(f"已导入题库“{outcome.bank_name}”：{outcome.stored} 题。")
     sys.exit(1 if outcome.report and outcome.report.rejected else 0)
@@ -199,7 +199,7 @@ def bank_export(bank_name: str, fmt: str, output: Path | None) -> None:
     with database().sessions() as session:
         bank = find_bank(session, bank_name)
         if bank is None:
-            _fail("bank_not_found", f"没有名为“{bank_name}”的题库。", False)
+            fail("bank_not_found", f"没有名为“{bank_name}”的题库。", False)
         questions = bank_questions(session, bank)
         name, description = bank.name, bank.description
     data = {
@@ -242,7 +242,7 @@ def roster_load(file: Path, as_json: bool) -> None:
     if outcome.report is not None:
         _print_report(outcome.report, as_json, counts)
     if not outcome.ok:
-        _fail(outcome.error_code, outcome.error_message, as_json and outcome.report is None)
+        fail(outcome.error_code, outcome.error_message, as_json and outcome.report is None)
     if not as_json:
         click.echo(
             f"新增 {outcome.added} 人，更新 {outcome.updated} 人，未变 {outcome.unchanged} 人，"
@@ -298,7 +298,7 @@ def game_new(
             contest = save_contest(session, contest_settings, created_by="cli")
             pin, token = start_game(session, live_games(current_app).store, contest)
     except ContestError as error:
-        _fail(error.code, error.message, as_json)
+        fail(error.code, error.message, as_json)
     local, phones = base_urls(settings_.public_url, settings_.host, settings_.port)
     result = {
         "pin": pin,

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.cli import fail
 from app.extensions import database
 from app.models import Branch, Game, PointEntry
 from app.points.export import ColumnsError, apply_columns, assessment, to_csv, to_xlsx
@@ -17,11 +18,6 @@ from app.points.ledger import board_entries, credit_game, grant_base
 from app.points.periods import PeriodError, parse_period
 from app.points.rules import RulesError, parse_rules
 from app.points.service import points
-
-
-def _fail(code: str, message: str) -> None:
-    click.echo(f"错误 {code}: {message}", err=True)
-    sys.exit(2)
 
 
 @click.group("points", help="积分：排行榜重建、基础分、比赛记分、考核导出")
@@ -35,7 +31,7 @@ def rebuild() -> None:
     try:
         assessed = points(current_app).rules().assessed
     except RulesError as error:
-        _fail(error.code, error.message)
+        fail(error.code, error.message, False)
     with database().sessions() as session:
         entries = board_entries(session.scalars(select(PointEntry)), assessed)
     written = points(current_app).store.rebuild(entries)
@@ -50,7 +46,7 @@ def base(period: str) -> None:
         chosen = parse_period(period)
         rules = points(current_app).rules()
     except (PeriodError, RulesError) as error:
-        _fail(error.code, error.message)
+        fail(error.code, error.message, False)
     with database().transaction() as session:
         added = grant_base(session, rules, chosen, created_by="命令行")
     points(current_app).publish(added)
@@ -64,11 +60,11 @@ def credit(game_id: int) -> None:
     try:
         rules = points(current_app).rules()
     except RulesError as error:
-        _fail(error.code, error.message)
+        fail(error.code, error.message, False)
     with database().transaction() as session:
         game = session.get(Game, game_id)
         if game is None:
-            _fail("game_not_found", f"没有第 {game_id} 场比赛。")
+            fail("game_not_found", f"没有第 {game_id} 场比赛。", False)
         added = credit_game(session, rules, game)
     points(current_app).publish(added)
     click.echo(f"第 {game_id} 场：新记 {len(added)} 条积分。")
@@ -90,19 +86,19 @@ def export(period: str, branch_name: str, fmt: str, output: Path, columns: Path 
         chosen = parse_period(period)
         rules = points(current_app).rules()
     except (PeriodError, RulesError) as error:
-        _fail(error.code, error.message)
+        fail(error.code, error.message, False)
     with database().sessions() as session:
         branch_id = None
         if branch_name:
             branch_id = session.scalar(select(Branch.id).where(Branch.name == branch_name.strip()))
             if branch_id is None:
-                _fail("branch_not_found", f"没有名为“{branch_name}”的支部。")
+                fail("branch_not_found", f"没有名为“{branch_name}”的支部。", False)
         report = assessment(session, rules, chosen, branch_id)
     if columns is not None:
         try:
             report = apply_columns(report, columns.read_bytes())
         except ColumnsError as error:
-            _fail(error.code, error.message)
+            fail(error.code, error.message, False)
     output.write_bytes(to_xlsx(report) if fmt == "xlsx" else to_csv(report))
     click.echo(f"已导出 {chosen.label}：{output}")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -44,6 +45,29 @@ def board_entries(entries: Iterable[PointEntry], assessed: Iterable[str]) -> lis
         BoardEntry(e.member_id, e.branch_id, e.points, e.source_type, e.occurred_at, e.member_type in counted)
         for e in entries
     ]
+
+
+def _already(session: Session, key: str) -> bool:
+    return session.scalar(select(PointEntry.id).where(PointEntry.idempotency_key == key)) is not None
+
+
+def _append(
+    session: Session, member: Member, *, source_type: str, source_id: str, rule: str, **fields: Any
+) -> PointEntry:
+    """Add one ledger line for ``member`` with its branch and type as they are now."""
+    entry = PointEntry(
+        idempotency_key=entry_key(source_type, source_id, member.id, rule),
+        member_id=member.id,
+        branch_id=member.branch_id,
+        member_type=member.member_type,
+        source_type=source_type,
+        source_id=source_id,
+        rule=rule,
+        **fields,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
 
 
 def lock_member(session: Session, member_id: int) -> None:
@@ -95,27 +119,22 @@ def credit(
     lock_member(session, member.id)
     added = []
     for award in awards:
-        key = entry_key(source_type, source_id, member.id, award.rule)
-        if session.scalar(select(PointEntry.id).where(PointEntry.idempotency_key == key)) is not None:
+        if _already(session, entry_key(source_type, source_id, member.id, award.rule)):
             continue
         points, note = _capped(session, rules, member, award, occurred_at)
-        entry = PointEntry(
-            idempotency_key=key,
-            member_id=member.id,
-            branch_id=member.branch_id,
-            member_type=member.member_type,
-            kind="award",
-            category=award.category,
+        entry = _append(
+            session,
+            member,
             source_type=source_type,
             source_id=source_id,
             rule=award.rule,
+            kind="award",
+            category=award.category,
             points=points,
             reason=award.reason + note,
             occurred_at=occurred_at,
             created_by=created_by,
         )
-        session.add(entry)
-        session.flush()
         added.append(entry)
     return added
 
@@ -193,29 +212,23 @@ def manual_entry(
     if not created_by:
         raise LedgerError("bad_request", "缺少操作人。")
     source_type = "correction" if corrects is not None else "manual"
-    key = entry_key(source_type, request_id, member.id, "manual")
     lock_member(session, member.id)
-    if session.scalar(select(PointEntry.id).where(PointEntry.idempotency_key == key)) is not None:
+    if _already(session, entry_key(source_type, request_id, member.id, "manual")):
         return None
-    entry = PointEntry(
-        idempotency_key=key,
-        member_id=member.id,
-        branch_id=member.branch_id,
-        member_type=member.member_type,
-        kind="award" if points > 0 else "deduction",
-        category=category,
+    return _append(
+        session,
+        member,
         source_type=source_type,
         source_id=request_id,
         rule="manual",
+        kind="award" if points > 0 else "deduction",
+        category=category,
         points=points,
         reason=(f"更正第 {corrects.id} 条：" if corrects is not None else "") + reason,
         occurred_at=occurred_at or utcnow(),
         created_by=created_by,
         corrects_id=corrects.id if corrects else None,
     )
-    session.add(entry)
-    session.flush()
-    return entry
 
 
 def grant_base(session: Session, rules: Rules, period: Period, created_by: str) -> list[PointEntry]:
@@ -231,27 +244,22 @@ def grant_base(session: Session, rules: Rules, period: Period, created_by: str) 
         .order_by(Member.id)
     )
     for member in members:
-        key = entry_key("base", period.key, member.id, "base")
         lock_member(session, member.id)
-        if session.scalar(select(PointEntry.id).where(PointEntry.idempotency_key == key)) is not None:
+        if _already(session, entry_key("base", period.key, member.id, "base")):
             continue
-        entry = PointEntry(
-            idempotency_key=key,
-            member_id=member.id,
-            branch_id=member.branch_id,
-            member_type=member.member_type,
-            kind="base",
-            category=base.category,
+        entry = _append(
+            session,
+            member,
             source_type="base",
             source_id=period.key,
             rule="base",
+            kind="base",
+            category=base.category,
             points=base.points,
             reason=f"{period.key} 基础分",
             occurred_at=start,
             created_by=created_by,
         )
-        session.add(entry)
-        session.flush()
         added.append(entry)
     return added
 
