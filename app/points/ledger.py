@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Game, GamePlayer, Member, PointEntry, utcnow
-from app.points.periods import Period, period_of
+from app.points.periods import SCOPE_NAMES, Period, period_of
 from app.points.rules import Award, QuizResult, Rules, quiz_awards
 from app.points.store import BoardEntry
 
@@ -77,10 +77,9 @@ def lock_member(session: Session, member_id: int) -> None:
 
 
 def _capped(session: Session, rules: Rules, member: Member, award: Award, at: dt.datetime) -> tuple[int, str]:
-    """The points the caps leave for ``award``, and the note that explains a cut."""
-    windows = rules.caps.get(award.category, {})
-    points, notes = award.points, []
-    for scope, limit in windows.items():
+    """The points the caps leave for ``award``, and the note naming the caps that cut it."""
+    rooms: dict[str, tuple[int, int]] = {}
+    for scope, limit in rules.caps.get(award.category, {}).items():
         start, end = period_of(scope, at).utc_bounds()
         used = session.scalar(
             select(func.coalesce(func.sum(PointEntry.points), 0)).where(
@@ -92,16 +91,16 @@ def _capped(session: Session, rules: Rules, member: Member, award: Award, at: dt
                 PointEntry.occurred_at < end,
             )
         )
-        room = max(0, limit - int(used or 0))
-        if room < points:
-            points = room
-            notes.append(f"{award.category}每{_SCOPE_WORDS[scope]}上限 {limit} 分")
+        rooms[scope] = (max(0, limit - int(used or 0)), limit)
+    points = min([award.points, *(room for room, _limit in rooms.values())])
     if points == award.points:
         return points, ""
-    return points, f"（应得 {award.points} 分，已达{'、'.join(notes)}，本次记 {points} 分）"
-
-
-_SCOPE_WORDS = {"day": "日", "week": "周", "month": "月", "quarter": "季度", "year": "年"}
+    binding = [
+        f"{award.category}每{SCOPE_NAMES[s]}上限 {limit} 分"
+        for s, (room, limit) in rooms.items()
+        if room == points
+    ]
+    return points, f"（应得 {award.points} 分，已达{'、'.join(binding)}，本次记 {points} 分）"
 
 
 def credit(
