@@ -298,7 +298,8 @@ def test_rebuild_gives_the_boards_the_increments_gave(app: Any, runner: Any) -> 
         and "Q" not in key
     ]
     assert len(month) >= 1
-    assert store.clear() > 0 and store.dump() == {}
+    store.redis.flushdb()  # Redis loses everything (FLUSHALL on this test's own database)
+    assert store.dump() == {}
     result = runner.invoke(args=["points", "rebuild"])
     assert result.exit_code == 0 and "重建" in result.output
     assert store.dump() == incremental
@@ -306,3 +307,22 @@ def test_rebuild_gives_the_boards_the_increments_gave(app: Any, runner: Any) -> 
     year = dict(incremental["arena:points:members:2026"])
     assert year[str(ids["王五"])] == 7.0
     assert dict(incremental["arena:points:branches:2026"])[str(ids["红旗支部"])] == 60 + 11
+
+
+def test_crediting_the_same_task_twice_counts_once(app: Any) -> None:
+    ids = people(app)
+    rules = points(app).rules()
+    card = Award("task.completed", "志愿服务", 5, "完成任务卡“走访老党员”")
+    with database(app).transaction() as session:
+        member = session.get(Member, ids["张三"])
+        at = dt.datetime(2026, 11, 21, 2)
+        first = credit(
+            session, rules, member, [card], source_type="task", source_id="card-17", occurred_at=at
+        )
+        again = credit(
+            session, rules, member, [card], source_type="task", source_id="card-17", occurred_at=at
+        )
+        assert [e.idempotency_key for e in first] == [
+            f"task:card-17:{ids['张三']}:task.completed"
+        ] and again == []
+    assert entries(app) == [("张三", "task.completed", 5, "完成任务卡“走访老党员”")]
