@@ -260,6 +260,8 @@ def apply_columns(report: Assessment, text: str | bytes) -> Assessment:
                     else (None, None)
                 )
             )
+            if not isinstance(key, str):
+                raise ColumnsError(f"“{sheet.title}”的每一项应是列名，或写作 {{列: 列名, 标题: 新标题}}。")
             if key not in known:
                 raise ColumnsError(
                     f"“{sheet.title}”没有“{key}”这一列。可用：{'、'.join(k for k, _ in sheet.columns)}。"

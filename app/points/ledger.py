@@ -86,7 +86,7 @@ def _capped(session: Session, rules: Rules, member: Member, award: Award, at: dt
                 PointEntry.member_id == member.id,
                 PointEntry.category == award.category,
                 PointEntry.kind == "award",
-                PointEntry.source_type != "manual",
+                PointEntry.source_type.not_in(("manual", "correction")),  # organizers' entries
                 PointEntry.occurred_at >= start,
                 PointEntry.occurred_at < end,
             )

@@ -115,22 +115,29 @@ def parse_period(text: str) -> Period:
             continue
         parts = [part for part in match.groups() if part is not None]
         try:
-            if scope == "year":
-                return period_of("year", utc(local_midnight(dt.date(int(parts[0]), 1, 1))))
-            if scope == "quarter":
-                return _quarter(int(parts[0]), int(_CHINESE_DIGITS.get(parts[1], parts[1])))
-            if scope == "month":
-                return _month(int(parts[0]), int(parts[1]))
-            if scope == "week":
-                start = dt.date.fromisocalendar(int(parts[0]), int(parts[1]), 1)
-                return Period(f"{parts[0]}-W{int(parts[1]):02d}", "week", start, start + dt.timedelta(days=7))
-            first, last = (dt.date.fromisoformat(_iso(part)) for part in parts)
-        except ValueError:
+            period = _read(scope, parts)
+            period.utc_bounds()  # year 1 or 9999-12-31: dates no moment can be compared with
+        except (ValueError, OverflowError):
             raise PeriodError(text) from None
-        if last < first:
-            raise PeriodError(text)
-        return Period(f"{first:%Y-%m-%d}..{last:%Y-%m-%d}", "custom", first, last + dt.timedelta(days=1))
+        return period
     raise PeriodError(text)
+
+
+def _read(scope: str, parts: list[str]) -> Period:
+    if scope == "year":
+        year = int(parts[0])
+        return Period(str(year), "year", dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
+    if scope == "quarter":
+        return _quarter(int(parts[0]), int(_CHINESE_DIGITS.get(parts[1], parts[1])))
+    if scope == "month":
+        return _month(int(parts[0]), int(parts[1]))
+    if scope == "week":
+        start = dt.date.fromisocalendar(int(parts[0]), int(parts[1]), 1)
+        return Period(f"{parts[0]}-W{int(parts[1]):02d}", "week", start, start + dt.timedelta(days=7))
+    first, last = (dt.date.fromisoformat(_iso(part)) for part in parts)
+    if last < first:
+        raise ValueError("the end is before the start")
+    return Period(f"{first:%Y-%m-%d}..{last:%Y-%m-%d}", "custom", first, last + dt.timedelta(days=1))
 
 
 def _iso(day: str) -> str:

@@ -215,7 +215,8 @@ def quiz_awards(rules: Rules, result: QuizResult, title: str) -> list[Award]:
             )
         )
     if (
-        result.rank is not None
+        result.answered > 0  # a place without a single answer is no achievement
+        and result.rank is not None
         and 1 <= result.rank <= len(quiz.rank_bonus)
         and quiz.rank_bonus[result.rank - 1]
     ):

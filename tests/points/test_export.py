@@ -1,327 +1,186 @@
-"""The assessment export: exact cells of every sheet, read back with openpyxl; the CSV
-with its BOM; the column-mapping file; the CLI."""
+"""The assessment export on each database: every cell of every sheet read back with
+openpyxl, number formats and the frozen header, the CSV with its BOM, one branch, and the
+column-mapping file."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
 from app.extensions import database
-from app.models import Branch, Member
 from app.points.export import ColumnsError, apply_columns, assessment, to_csv, to_xlsx
-from app.points.ledger import credit, manual_entry
 from app.points.periods import parse_period
-from app.points.rules import Award
 from app.points.service import points
-
-OCT = dt.datetime(2026, 10, 10, 2)  # 10:00 in Beijing
-NOV = dt.datetime(2026, 11, 10, 2)
-
-
-@pytest.fixture
-def ledger(app: Any) -> dict[str, int]:
-    """红旗: 张三 (14), 李四 预备党员 (5), 钱七 left the roster after earning 4, 孙八 earned 3
-    here before moving to 先锋; 先锋: 王五 (-2), 赵六 群众 (8), 孙八 (6 after the move)."""
-    rules = points(app).rules()
-    with database(app).transaction() as session:
-        red, vanguard = Branch(name="红旗支部"), Branch(name="先锋支部")
-        session.add_all([red, vanguard])
-        session.flush()
-        made = {
-            name: Member(name=name, member_no=no, branch_id=branch.id, member_type=kind)
-            for name, no, branch, kind in (
-                ("张三", "D001", red, "正式党员"),
-                ("李四", "D002", red, "预备党员"),
-                ("钱七", "D007", red, "正式党员"),
-                ("孙八", "D008", red, "正式党员"),
-                ("王五", "D003", vanguard, "正式党员"),
-                ("赵六", "D004", vanguard, "群众"),
-            )
-        }
-        session.add_all(made.values())
-        session.flush()
-
-        def award(name: str, amount: int, category: str, source: str, at: dt.datetime) -> None:
-            credit(
-                session,
-                rules,
-                made[name],
-                [Award("task.completed", category, amount, f"完成任务{source}")],
-                source_type="task",
-                source_id=source,
-                occurred_at=at,
-            )
-
-        award("张三", 10, "志愿服务", "T1", OCT)
-        manual_entry(
-            session,
-            made["张三"],
-            points=4,
-            category="学习",
-            reason='=HYPERLINK("x")',
-            created_by="组织委员",
-            request_id="m1",
-            rules=rules,
-            occurred_at=NOV,
-        )
-        award("李四", 5, "学习", "T2", NOV)
-        award("钱七", 4, "学习", "T3", OCT)
-        made["钱七"].active = False
-        award("孙八", 3, "学习", "T4", OCT)
-        made["孙八"].branch_id = vanguard.id
-        session.flush()
-        award("孙八", 6, "学习", "T5", NOV)
-        manual_entry(
-            session,
-            made["王五"],
-            points=-2,
-            category="纪律",
-            reason="会议迟到",
-            created_by="组织委员",
-            request_id="m2",
-            rules=rules,
-            occurred_at=NOV,
-        )
-        award("赵六", 8, "志愿服务", "T6", NOV)
-        award("张三", 99, "学习", "T9", dt.datetime(2027, 1, 2))  # another quarter: not in 2026-Q4
-        return {"红旗支部": red.id, "先锋支部": vanguard.id}
+from tests.points.factories import branch
+from tests.points.q4 import (
+    DETAIL_HEADER,
+    FLOW,
+    LEDGER_HEADER,
+    RED,
+    SUMMARY,
+    SUMMARY_HEADER,
+    VANGUARD,
+    Ledger,
+    as_text,
+    cells,
+    csv_rows,
+    formats,
+    ledger_sheet,
+    report,
+)
 
 
-def sheets(app: Any, branch: int | None = None) -> dict[str, list[tuple[Any, ...]]]:
-    with database(app).sessions() as session:
-        report = assessment(session, points(app).rules(), parse_period("2026-Q4"), branch)
-    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(report)))
-    assert all(book[name].freeze_panes == "A2" for name in book.sheetnames)
-    assert book["支部汇总"]["D2"].number_format == "0.0%"
-    return {name: list(book[name].values) for name in book.sheetnames}
+def test_every_cell_of_every_sheet(points_app: Any, q4: Ledger) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(report(points_app))))
+    assert book.sheetnames == ["支部汇总", "成员明细", "积分流水"]
+    assert cells(book["支部汇总"]) == [SUMMARY_HEADER, *SUMMARY]
+    assert cells(book["成员明细"]) == [DETAIL_HEADER, *VANGUARD, *RED]
+    assert cells(book["积分流水"]) == [LEDGER_HEADER, *ledger_sheet(q4)]
+    assert formats(book["支部汇总"]) == {"D2": "0.0%", "D3": "0.0%"}
+    assert formats(book["成员明细"]) == {}
+    assert formats(book["积分流水"]) == {f"B{row}": "yyyy-mm-dd hh:mm" for row in range(2, 30)}
+    for sheet in book:
+        assert sheet.freeze_panes == "A2"
+        assert all(cell.font.bold for cell in sheet[1]) and not any(cell.font.bold for cell in sheet[2])
 
 
-def test_every_cell_of_the_xlsx(app: Any, ledger: dict[str, int]) -> None:
-    book = sheets(app)
-    assert list(book) == ["支部汇总", "成员明细", "积分流水"]
-    assert book["支部汇总"] == [
-        ("支部", "党员数", "参与人数", "参与率", "总积分", "人均积分", "排名"),
-        # 红旗: 张三 and 李四 now (钱七 left, 孙八 moved): 14 + 5 + 4 (钱七) + 3 (孙八 before moving).
-        ("红旗支部", 2, 2, 1, 26, 13, 1),
-        # 先锋: 王五 and 孙八 (赵六 is 群众): -2 + 6.
-        ("先锋支部", 2, 1, 0.5, 4, 2, 2),
-    ]
-    header = (
-        "支部",
-        "姓名",
-        "工号",
-        "党员类别",
-        "周期",
-        "基础分",
-        "加分",
-        "扣分",
-        "学习",
-        "组织生活",
-        "志愿服务",
-        "履职",
-        "纪律",
-        "合计",
-        "支部内排名",
-        "星级",
-        "备注",
-    )
-    assert book["成员明细"] == [
-        header,
-        (
-            "先锋支部",
-            "赵六",
-            "D004",
-            "群众",
-            "2026-Q4",
-            0,
-            8,
-            0,
-            0,
-            0,
-            8,
-            0,
-            0,
-            8,
-            None,
-            None,
-            "不计入支部考核",
-        ),
-        ("先锋支部", "孙八", "D008", "正式党员", "2026-Q4", 0, 6, 0, 6, 0, 0, 0, 0, 6, 1, None, None),
-        ("先锋支部", "王五", "D003", "正式党员", "2026-Q4", 0, 0, -2, 0, 0, 0, 0, -2, -2, 2, None, None),
-        ("红旗支部", "张三", "D001", "正式党员", "2026-Q4", 0, 14, 0, 4, 0, 10, 0, 0, 14, 1, None, None),
-        ("红旗支部", "李四", "D002", "预备党员", "2026-Q4", 0, 5, 0, 5, 0, 0, 0, 0, 5, 2, None, None),
-        ("红旗支部", "钱七", "D007", "正式党员", "2026-Q4", 0, 4, 0, 4, 0, 0, 0, 0, 4, 3, None, "已不在册"),
-        (
-            "红旗支部",
-            "孙八",
-            "D008",
-            "正式党员",
-            "2026-Q4",
-            0,
-            3,
-            0,
-            3,
-            0,
-            0,
-            0,
-            0,
-            3,
-            4,
-            None,
-            "期间转出本支部",
-        ),
-    ]
-    flow = book["积分流水"]
-    assert flow[0] == (
-        "序号",
-        "时间",
-        "支部",
-        "姓名",
-        "工号",
-        "党员类别",
-        "类型",
-        "类别",
-        "来源",
-        "来源编号",
-        "分值",
-        "说明",
-        "录入人",
-        "更正序号",
-    )
-    assert [row[1:] for row in flow[1:3]] == [
-        (
-            dt.datetime(2026, 10, 10, 10),
-            "红旗支部",
-            "张三",
-            "D001",
-            "正式党员",
-            "加分",
-            "志愿服务",
-            "盲盒任务",
-            "T1",
-            10,
-            "完成任务T1",
-            None,
-            None,
-        ),
-        (
-            dt.datetime(2026, 10, 10, 10),
-            "红旗支部",
-            "钱七",
-            "D007",
-            "正式党员",
-            "加分",
-            "学习",
-            "盲盒任务",
-            "T3",
-            4,
-            "完成任务T3",
-            None,
-            None,
-        ),
-    ]
-    manual = next(row for row in flow if row[11] and "HYPERLINK" in row[11])
-    assert manual[11] == '\'=HYPERLINK("x")' and manual[12] == "组织委员"  # a formula is shown, never run
-    assert len(flow) == 1 + 8
-
-
-def test_one_branch_and_its_csv_with_bom(app: Any, ledger: dict[str, int]) -> None:
-    book = sheets(app, ledger["先锋支部"])
-    assert book["支部汇总"][1:] == [("先锋支部", 2, 1, 0.5, 4, 2, 1)]
-    with database(app).sessions() as session:
-        report = assessment(session, points(app).rules(), parse_period("2026-Q4"), ledger["先锋支部"])
-    data = to_csv(report)
-    assert data[:3] == b"\xef\xbb\xbf"
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert [row[1] for row in rows[1:]] == ["赵六", "孙八", "王五"]
-    assert rows[3][-4:] == ["-2", "2", "", ""]
-
-
-def test_column_mapping(app: Any, ledger: dict[str, int]) -> None:
-    with database(app).sessions() as session:
-        report = assessment(session, points(app).rules(), parse_period("2026-Q4"))
-    mapped = apply_columns(
-        report,
-        "支部汇总: [支部, {列: 人均积分, 标题: 人均}]\n"
-        "成员明细: [姓名, {列: 合计, 标题: 季度积分}]\n"
-        "积分流水: []\n",
-    )
-    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(mapped)))
-    assert book.sheetnames == ["支部汇总", "成员明细"]
-    assert list(book["支部汇总"].values) == [("支部", "人均"), ("红旗支部", 13), ("先锋支部", 2)]
-    assert list(book["成员明细"].values)[:2] == [("姓名", "季度积分"), ("赵六", 8)]
-    for text, message in (
-        ("成员明细: [工资]", "“成员明细”没有“工资”这一列。"),
-        ("考勤: [支部]", "没有名为“考勤”的工作表。"),
-        ("成员明细: [姓名, {列: 合计, 标题: 姓名}]", "“成员明细”中有重复的列标题。"),
-        ("支部汇总: []\n成员明细: []\n积分流水: []", "至少要保留一个工作表。"),
-        ("- 支部", "列设置文件应以工作表名称为键：支部汇总、成员明细、积分流水。"),
+def test_one_branch_holds_only_what_was_earned_there(points_app: Any, q4: Ledger) -> None:
+    everything = ledger_sheet(q4)
+    for branch_id, summary, detail in (
+        (q4.vanguard, ("先锋支部", 2, 1, 0.5, 69, 34.5, 1), VANGUARD),
+        (q4.red, ("红旗支部", 2, 2, 1, 274, 137, 1), RED),
     ):
-        with pytest.raises(ColumnsError) as raised:
-            apply_columns(report, text)
-        assert raised.value.code == "bad_columns" and raised.value.message.startswith(message)
-
-
-def test_cli_export(app: Any, runner: Any, ledger: dict[str, int], tmp_path: Path) -> None:
-    out = tmp_path / "考核.xlsx"
-    result = runner.invoke(
-        args=["points", "export", "--period", "2026-Q4", "--format", "xlsx", "--out", str(out)]
-    )
-    assert result.exit_code == 0 and "已导出 2026-Q4（2026-10-01 至 2026-12-31）" in result.output
-    assert list(openpyxl.load_workbook(out)["支部汇总"].values)[1][0] == "红旗支部"
-    columns = tmp_path / "列.yaml"
-    columns.write_text("成员明细: [姓名, 合计]\n", encoding="utf-8")
-    csv_out = tmp_path / "先锋.csv"
-    result = runner.invoke(
-        args=[
-            "points",
-            "export",
-            "--period",
-            "2026年第四季度",
-            "--branch",
-            "先锋支部",
-            "--format",
-            "csv",
-            "--out",
-            str(csv_out),
-            "--columns",
-            str(columns),
+        book = openpyxl.load_workbook(io.BytesIO(to_xlsx(report(points_app, branch_id))))
+        assert cells(book["支部汇总"]) == [SUMMARY_HEADER, summary]
+        assert cells(book["成员明细"]) == [DETAIL_HEADER, *detail]
+        assert cells(book["积分流水"]) == [
+            LEDGER_HEADER,
+            *[row for row in everything if row[2] == summary[0]],
         ]
-    )
-    assert result.exit_code == 0
-    assert csv_out.read_bytes().decode("utf-8-sig").splitlines() == [
-        "姓名,合计",
-        "赵六,8",
-        "孙八,6",
-        "王五,-2",
+
+
+def test_a_single_day_at_the_end_of_the_year(points_app: Any, q4: Ledger) -> None:
+    """23:59 on 31 December counts, 00:00 on 1 January does not; members who left and
+    earned nothing that day are not listed; equal averages share a place."""
+    with database(points_app).sessions() as session:
+        day = assessment(session, points(points_app).rules(), parse_period("2026-12-31..2026-12-31"))
+    assert day.sheet("支部汇总").rows == [
+        {
+            "支部": "先锋支部",
+            "党员数": 2,
+            "参与人数": 0,
+            "参与率": 0.0,
+            "总积分": 0,
+            "人均积分": 0.0,
+            "排名": 1,
+        },
+        {
+            "支部": "红旗支部",
+            "党员数": 2,
+            "参与人数": 0,
+            "参与率": 0.0,
+            "总积分": 0,
+            "人均积分": 0.0,
+            "排名": 1,
+        },
     ]
-    for args, code in (
-        (["--period", "2026-Q9"], "bad_period"),
-        (["--period", "2026", "--branch", "无此支部"], "branch_not_found"),
-    ):
-        failed = runner.invoke(args=["points", "export", *args, "--out", str(out)])
-        assert failed.exit_code == 2 and f"错误 {code}" in failed.output
+    detail = [
+        (r["支部"], r["姓名"], r["周期"], r["合计"], r["支部内排名"]) for r in day.sheet("成员明细").rows
+    ]
+    assert detail == [
+        ("先锋支部", "赵六", "2026-12-31..2026-12-31", 1, None),
+        ("先锋支部", "王五", "2026-12-31..2026-12-31", 0, 1),
+        ("先锋支部", "孙八", "2026-12-31..2026-12-31", 0, 1),
+        ("先锋支部", "吴十", "2026-12-31..2026-12-31", 0, None),
+        ("红旗支部", "张三", "2026-12-31..2026-12-31", 0, 1),
+        ("红旗支部", "李四", "2026-12-31..2026-12-31", 0, 1),
+    ]
+    assert [(r["序号"], r["说明"]) for r in day.sheet("积分流水").rows] == [(q4.entry_ids[-1], "年末志愿")]
 
 
-def test_cli_base_credit_and_check_rules(
-    app: Any, runner: Any, ledger: dict[str, int], tmp_path: Path
-) -> None:
-    first = runner.invoke(args=["points", "base", "--period", "2026"])
-    assert first.exit_code == 0 and first.output.strip() == "2026：新记基础分 4 人。"  # 张三 李四 孙八 王五
-    assert (
-        runner.invoke(args=["points", "base", "--period", "2026"]).output.strip() == "2026：新记基础分 0 人。"
-    )
-    missing = runner.invoke(args=["points", "credit-game", "404"])
-    assert missing.exit_code == 2 and "错误 game_not_found" in missing.output
-    bad = tmp_path / "rules.yaml"
-    bad.write_text("categories: []\n", encoding="utf-8")
-    checked = runner.invoke(args=["points", "check-rules", str(bad)])
-    assert checked.exit_code == 2 and "categories：至少需要 1 项" in checked.output
-    good = runner.invoke(args=["points", "check-rules", str(Path("app/points/default_rules.yaml"))])
-    assert good.exit_code == 0 and "规则文件有效" in good.output
+def test_the_csv_is_utf8_with_a_bom(points_app: Any, q4: Ledger) -> None:
+    assessed = report(points_app)
+    assert csv_rows(to_csv(assessed)) == [as_text(DETAIL_HEADER), *map(as_text, VANGUARD + RED)]
+    assert csv_rows(to_csv(assessed, "支部汇总")) == [
+        list(SUMMARY_HEADER),
+        ["红旗支部", "2", "2", "100.0%", "274", "137.0", "1"],
+        ["先锋支部", "2", "1", "50.0%", "69", "34.5", "2"],
+    ]
+    flow = csv_rows(to_csv(assessed, "积分流水"))
+    assert flow[0] == list(LEDGER_HEADER) and len(flow) == 1 + 28
+    assert flow[1:] == [
+        [str(number), *line.format(g=q4.game, n=q4.deduction).split("|")]
+        for number, line in zip(q4.entry_ids, FLOW.strip().splitlines(), strict=True)
+    ]
+
+
+MAPPING = """\
+支部汇总:
+  - 支部
+  - {列: 参与率, 标题: 参与度}
+  - {列: 人均积分, 标题: 人均}
+成员明细: [姓名, {列: 合计, 标题: 季度积分}, 星级]
+积分流水: [{列: 时间, 标题: 北京时间}, 分值]
+"""
+
+
+def test_the_column_mapping_renames_reorders_and_chooses(points_app: Any, q4: Ledger) -> None:
+    assessed = report(points_app)
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(apply_columns(assessed, MAPPING))))
+    assert book.sheetnames == ["支部汇总", "成员明细", "积分流水"]
+    assert cells(book["支部汇总"]) == [
+        ("支部", "参与度", "人均"),
+        ("红旗支部", 1, 137),
+        ("先锋支部", 0.5, 34.5),
+    ]
+    assert formats(book["支部汇总"]) == {"B2": "0.0%", "B3": "0.0%"}  # the format follows the column
+    assert cells(book["成员明细"]) == [
+        ("姓名", "季度积分", "星级"),
+        *[(r[1], r[13], r[15]) for r in VANGUARD + RED],
+    ]
+    assert cells(book["积分流水"])[:2] == [("北京时间", "分值"), (dt.datetime(2026, 10, 1), 60)]
+    assert formats(book["积分流水"]) == {f"A{row}": "yyyy-mm-dd hh:mm" for row in range(2, 30)}
+    # A sheet the file does not name keeps its columns; one mapped to [] is left out. Bytes
+    # with a BOM, as Windows editors save them, are read too.
+    fewer = apply_columns(assessed, "\ufeff积分流水: []\n成员明细: [合计, 姓名]\n".encode())
+    assert [sheet.title for sheet in fewer.sheets] == ["支部汇总", "成员明细"]
+    assert fewer.sheet("支部汇总").columns == [(c, c) for c in SUMMARY_HEADER]
+    assert csv_rows(to_csv(fewer))[:2] == [["合计", "姓名"], ["64", "王五"]]
+    # A title left out or empty is the column's own name.
+    named = apply_columns(assessed, "支部汇总: [{列: 排名}, {列: 参与人数, 标题: ''}]\n")
+    assert named.sheet("支部汇总").columns == [("排名", "排名"), ("参与人数", "参与人数")]
+    # Without 成员明细 the CSV is the first sheet left.
+    assert csv_rows(to_csv(apply_columns(assessed, "成员明细: []\n")))[0] == list(SUMMARY_HEADER)
+
+
+DETAIL_COLUMNS = "、".join(DETAIL_HEADER)
+
+
+BAD_MAPPINGS = [
+    ("成员明细: [姓名, 工资]", f"“成员明细”没有“工资”这一列。可用：{DETAIL_COLUMNS}。"),
+    ("支部汇总: [{标题: 名称}]", "“支部汇总”的每一项应是列名，或写作 {列: 列名, 标题: 新标题}。"),
+    ("支部汇总: [[支部]]", "“支部汇总”的每一项应是列名，或写作 {列: 列名, 标题: 新标题}。"),
+    ("考勤: [支部]\n成员明细: [姓名]", "没有名为“考勤”的工作表。"),
+    ("成员明细: [姓名, {列: 合计, 标题: 姓名}]", "“成员明细”中有重复的列标题。"),
+    ("成员明细: [{列: 合计, 标题: 2026}]", "“成员明细”中“合计”的标题应为 1-30 个字。"),
+    ("成员明细: [{列: 合计, 标题: " + "长" * 31 + "}]", "“成员明细”中“合计”的标题应为 1-30 个字。"),
+    ("支部汇总: 支部", "“支部汇总”应是列的列表。"),
+    ("支部汇总: []\n成员明细: []\n积分流水: []", "至少要保留一个工作表。"),
+    ("- 支部", "列设置文件应以工作表名称为键：支部汇总、成员明细、积分流水。"),
+    ("a: [", "列设置文件不是有效的 UTF-8 YAML。"),
+    (b"\xff\xfe", "列设置文件不是有效的 UTF-8 YAML。"),
+]
+
+
+def test_a_bad_column_mapping_is_refused_with_what_is_wrong(points_app: Any) -> None:
+    with database(points_app).transaction() as session:
+        branch(session, "红旗支部")
+    assessed = report(points_app)
+    for text, message in BAD_MAPPINGS:
+        with pytest.raises(ColumnsError) as raised:
+            apply_columns(assessed, text)
+        assert (raised.value.code, raised.value.message) == ("bad_columns", message), text

@@ -31,8 +31,11 @@ def _rows() -> list[list[object]]:
 
 def test_duplicates_within_a_file_name_the_first_row() -> None:
     report = read(xlsx_bytes(_rows()), "b.xlsx")
-    assert problems(report) == [(5, None, "duplicate_in_file"), (7, None, "duplicate_in_file"),
-                                (8, None, "duplicate_in_file")]
+    assert problems(report) == [
+        (5, None, "duplicate_in_file"),
+        (7, None, "duplicate_in_file"),
+        (8, None, "duplicate_in_file"),
+    ]
     assert [p.message for p in report.rejected] == [
         "与本文件第 3 行的题目重复（题干和选项相同）。",
         "与本文件第 4 行的题目重复（题干和选项相同）。",
@@ -53,7 +56,9 @@ def test_duplicates_against_the_bank() -> None:
     report = read(xlsx_bytes(_rows()), "b.xlsx", existing=existing, bank_name="党章知识")
     # Row 3 is in the bank, and so are its copies on rows 5 and 8: none is stored.
     assert problems(report) == [
-        (3, None, "duplicate_in_bank"), (5, None, "duplicate_in_bank"), (7, None, "duplicate_in_file"),
+        (3, None, "duplicate_in_bank"),
+        (5, None, "duplicate_in_bank"),
+        (7, None, "duplicate_in_file"),
         (8, None, "duplicate_in_bank"),
     ]
     assert report.rejected[0].message == "题库“党章知识”中已有相同的题目（题干和选项相同）。"

@@ -75,8 +75,11 @@ def test_header_aliases_below_a_title(header: list[str]) -> None:
     rows: list[list[Any]] = [["2024 年党员花名册"], [], header]
     for name, number, branch, phone in GOOD[1:]:
         values = {"name": name, "member_no": number, "branch": branch, "phone": phone}
-        order = ["member_no", "name", "branch", "phone"] if header[0] == "编号" else [
-            "name", "member_no", "branch", "phone"]
+        order = (
+            ["member_no", "name", "branch", "phone"]
+            if header[0] == "编号"
+            else ["name", "member_no", "branch", "phone"]
+        )
         rows.append([values[key] for key in order])
     report = roster(xlsx_bytes(rows), "党员.xlsx")
     assert problems(report) == []
@@ -152,8 +155,11 @@ def test_every_bad_row_is_reported_with_row_column_and_code() -> None:
 
 
 def test_problems_name_the_columns_as_the_file_does() -> None:
-    rows = [["党员姓名", "员工号", "所在支部", "联系电话"], ["", "X1", "一支部", ""],
-            ["甲", "X2", "一支部", "1"]]
+    rows = [
+        ["党员姓名", "员工号", "所在支部", "联系电话"],
+        ["", "X1", "一支部", ""],
+        ["甲", "X2", "一支部", "1"],
+    ]
     report = roster(csv_text(rows).encode("gbk"), "r.csv")
     assert problems(report) == [(2, "党员姓名", "missing_field"), (3, "联系电话", "bad_phone")]
 
@@ -162,20 +168,44 @@ def test_problems_name_the_columns_as_the_file_does() -> None:
     ("data", "filename", "code", "text"),
     [
         (b"", "r.csv", "empty_file", "文件是空的，没有可读取的内容。"),
-        (csv_text([["姓名", "支部"], ["张伟", "第一党支部"]]).encode(), "r.csv", "missing_column",
-         "缺少必需的列“工号”。"),
-        (csv_text([["工号", "支部", "手机"], ["D1", "一支部", ""]]).encode(), "r.csv", "missing_column",
-         "缺少必需的列“姓名”。"),
-        (xlsx_bytes([["花名册"], ["张伟", "D0001"]]), "r.xlsx", "no_header",
-         "前 20 行中没有找到表头：至少需要“姓名”、“工号”和“支部”三列。"),
-        (csv_text([["姓名", "工号", "支部"], ["", "", ""]]).encode(), "r.csv", "no_rows",
-         "文件中没有数据行。"),
+        (
+            csv_text([["姓名", "支部"], ["张伟", "第一党支部"]]).encode(),
+            "r.csv",
+            "missing_column",
+            "缺少必需的列“工号”。",
+        ),
+        (
+            csv_text([["工号", "支部", "手机"], ["D1", "一支部", ""]]).encode(),
+            "r.csv",
+            "missing_column",
+            "缺少必需的列“姓名”。",
+        ),
+        (
+            xlsx_bytes([["花名册"], ["张伟", "D0001"]]),
+            "r.xlsx",
+            "no_header",
+            "前 20 行中没有找到表头：至少需要“姓名”、“工号”和“支部”三列。",
+        ),
+        (
+            csv_text([["姓名", "工号", "支部"], ["", "", ""]]).encode(),
+            "r.csv",
+            "no_rows",
+            "文件中没有数据行。",
+        ),
         (b"name,no\n", "r.txt", "unknown_format", "无法识别文件格式“r.txt”，支持 .xlsx、.csv。"),
         (b"- name: x\n", "r.yaml", "unknown_format", "无法识别文件格式“r.yaml”，支持 .xlsx、.csv。"),
-        (b"not a workbook", "r.xlsx", "not_xlsx",
-         "文件内容不是 Excel 工作簿（.xlsx），请在 Excel 或 WPS 中“另存为 .xlsx”后重试。"),
-        (b"\xef\xbb\xbf\xff\xfe", "r.csv", "bad_encoding",
-         "文件编码无法识别，请以 UTF-8 或 GBK 编码保存后重试。"),
+        (
+            b"not a workbook",
+            "r.xlsx",
+            "not_xlsx",
+            "文件内容不是 Excel 工作簿（.xlsx），请在 Excel 或 WPS 中“另存为 .xlsx”后重试。",
+        ),
+        (
+            b"\xef\xbb\xbf\xff\xfe",
+            "r.csv",
+            "bad_encoding",
+            "文件编码无法识别，请以 UTF-8 或 GBK 编码保存后重试。",
+        ),
     ],
 )
 def test_roster_file_errors(data: bytes, filename: str, code: str, text: str) -> None:
@@ -194,5 +224,6 @@ def test_member_types_as_rosters_write_them() -> None:
         ["己", "D6", "一支部", "民主党派"],
     ]
     report = roster(xlsx_bytes(rows), "r.xlsx")
-    assert [entry.member_type for entry in report.accepted] == ["正式党员", "预备党员", "入党积极分子", "群众", None]
+    types = [entry.member_type for entry in report.accepted]
+    assert types == ["正式党员", "预备党员", "入党积极分子", "群众", None]
     assert problems(report) == [(7, "政治面貌", "bad_member_type")]

@@ -19,7 +19,10 @@ from tests.question_bank.conftest import problems, read
 
 SAMPLES = Path(__file__).resolve().parents[2] / "question_bank" / "samples"
 WRITERS: dict[str, Callable[[list[Question]], bytes]] = {
-    "xlsx": to_xlsx, "csv": to_csv, "yaml": to_yaml, "json": to_json,
+    "xlsx": to_xlsx,
+    "csv": to_csv,
+    "yaml": to_yaml,
+    "json": to_json,
 }
 
 # Every type and every field, with the texts exports must keep: Chinese punctuation, circled
@@ -90,8 +93,11 @@ def _source(text: str) -> list[Question]:
 @pytest.mark.parametrize("kind", list(WRITERS))
 @pytest.mark.parametrize("bank", ["samples", "tricky", "injection"])
 def test_read_write_read_gives_equal_questions(kind: str, bank: str) -> None:
-    questions = {"samples": _samples, "tricky": lambda: _source(TRICKY),
-                 "injection": lambda: _source(INJECTION)}[bank]()
+    questions = {
+        "samples": _samples,
+        "tricky": lambda: _source(TRICKY),
+        "injection": lambda: _source(INJECTION),
+    }[bank]()
     report = read(WRITERS[kind](questions), f"export.{kind}")
     assert (report.format, problems(report)) == (kind, [])
     assert report.accepted == questions
@@ -103,31 +109,47 @@ def test_read_write_read_gives_equal_questions(kind: str, bank: str) -> None:
 def test_tricky_source_reads_as_written() -> None:
     first, *_, last = _source(TRICKY)
     assert first.to_dict() == {
-        "id": "DZ-001", "type": "single", "stem": "关于党的性质，下列说法正确的是（ ）：①先锋队；②领导核心",
-        "options": ["只有①", "只有②", "①和②", "都不对"], "answer": "C",
-        "explanation": "党章总纲：\n“中国共产党是中国工人阶级的先锋队……”", "points": 15, "time_limit": 45,
-        "difficulty": 4, "source": "《中国共产党章程》总纲", "media": "img/dangzhang.png",
+        "id": "DZ-001",
+        "type": "single",
+        "stem": "关于党的性质，下列说法正确的是（ ）：①先锋队；②领导核心",
+        "options": ["只有①", "只有②", "①和②", "都不对"],
+        "answer": "C",
+        "explanation": "党章总纲：\n“中国共产党是中国工人阶级的先锋队……”",
+        "points": 15,
+        "time_limit": 45,
+        "difficulty": 4,
+        "source": "《中国共产党章程》总纲",
+        "media": "img/dangzhang.png",
         "tags": ["党章", "总纲", "党的性质"],
     }
     assert (last.id, last.answer) == ("42", ["B", "D", "C", "A"])
 
 
-HYPERLINK = "'=HYPERLINK(\"http://example.com\",\"点我\")"
+HYPERLINK = '\'=HYPERLINK("http://example.com","点我")'
 
 
 def _xlsx_cells(data: bytes) -> list[list[tuple[object, str]]]:
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet is not None
-    return [[(cell.value, cell.data_type) for cell in row if cell.value is not None]
-            for row in sheet.iter_rows()]
+    return [
+        [(cell.value, cell.data_type) for cell in row if cell.value is not None] for row in sheet.iter_rows()
+    ]
 
 
 def test_xlsx_export_neutralises_formula_text_and_never_writes_a_formula() -> None:
     rows = _xlsx_cells(to_xlsx(_source(INJECTION)))
     assert [value for value, _type in rows[0]] == COLUMNS
     assert [value for value, _type in rows[1]] == [
-        "单选题", "'=1+1 等于几？", "'+2", "'-3", "'@SUM(A1)", HYPERLINK, "A", "'-解析以减号开头",
-        "'-标签、@人", "'+出处",
+        "单选题",
+        "'=1+1 等于几？",
+        "'+2",
+        "'-3",
+        "'@SUM(A1)",
+        HYPERLINK,
+        "A",
+        "'-解析以减号开头",
+        "'-标签、@人",
+        "'+出处",
     ]
     assert [value for value, _type in rows[2]] == ["填空题", "'-____-", "'=x;+y"]
     assert [value for value, _type in rows[3]] == ["排序题", "'@排序", "'-甲", "'=乙", "'+丙", "CAB"]
@@ -142,8 +164,21 @@ def test_csv_export_is_utf8_with_bom_crlf_and_neutralised() -> None:
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == COLUMNS
     assert rows[1] == [
-        "单选题", "'=1+1 等于几？", "'+2", "'-3", "'@SUM(A1)", HYPERLINK, "", "", "A", "'-解析以减号开头",
-        "", "", "", "'-标签、@人", "'+出处",
+        "单选题",
+        "'=1+1 等于几？",
+        "'+2",
+        "'-3",
+        "'@SUM(A1)",
+        HYPERLINK,
+        "",
+        "",
+        "A",
+        "'-解析以减号开头",
+        "",
+        "",
+        "",
+        "'-标签、@人",
+        "'+出处",
     ]
     assert rows[2][:2] == ["填空题", "'-____-"] and rows[2][8] == "'=x;+y"
     # No cell a spreadsheet would evaluate.

@@ -47,5 +47,7 @@ def test_sample_roster_loads_30_members_in_3_branches() -> None:
     assert len(report.accepted) == 30
     assert len({entry.member_no for entry in report.accepted}) == 30
     assert Counter(entry.branch for entry in report.accepted) == {
-        "第一党支部": 10, "第二党支部": 10, "机关党支部": 10,
+        "第一党支部": 10,
+        "第二党支部": 10,
+        "机关党支部": 10,
     }

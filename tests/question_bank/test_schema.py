@@ -48,15 +48,30 @@ def reject(**fields: Any) -> tuple[int | None, str | None, str, str]:
 def test_single_answer_is_one_letter_string() -> None:
     question = build(type="单选题", options=FOUR, answer="B", explanation="党章总纲。", points=10)
     assert question == Question(
-        type="single", stem="中国共产党的最高理想和最终目标是（ ）。", options=FOUR, answer="B",
-        explanation="党章总纲。", points=10,
+        type="single",
+        stem="中国共产党的最高理想和最终目标是（ ）。",
+        options=FOUR,
+        answer="B",
+        explanation="党章总纲。",
+        points=10,
     )
 
 
 @pytest.mark.parametrize(
     "written",
-    ["A、B、D", "A,B,D", "ABD", "A，B，D", "ＡＢＤ", "Ａ、Ｂ、Ｄ", "A B D", "a;b;d", "DBA", "A、B、D、D",
-     "A/B/D"],
+    [
+        "A、B、D",
+        "A,B,D",
+        "ABD",
+        "A，B，D",
+        "ＡＢＤ",
+        "Ａ、Ｂ、Ｄ",
+        "A B D",
+        "a;b;d",
+        "DBA",
+        "A、B、D、D",
+        "A/B/D",
+    ],
 )
 def test_multiple_answer_in_every_usual_spelling_is_sorted_unique_letters(written: str) -> None:
     question = build(type="多选题", options=FOUR, answer=written)
@@ -97,13 +112,19 @@ def test_judge_answer_as_bool_from_yaml() -> None:
 
 def test_judge_with_three_options_is_rejected() -> None:
     assert reject(type="判断题", options=["正确", "错误", "不确定"], answer="A") == (
-        ROW, "选项", "judge_options", "判断题只能有“正确/错误”两个选项，本题有 3 个选项。"
+        ROW,
+        "选项",
+        "judge_options",
+        "判断题只能有“正确/错误”两个选项，本题有 3 个选项。",
     )
 
 
 def test_judge_with_unknown_answer_is_rejected() -> None:
     assert reject(type="判断题", answer="可能") == (
-        ROW, "答案", "bad_judge_answer", "判断题答案“可能”无法识别，请填写 对/错、正确/错误、√/×、T/F。"
+        ROW,
+        "答案",
+        "bad_judge_answer",
+        "判断题答案“可能”无法识别，请填写 对/错、正确/错误、√/×、T/F。",
     )
 
 
@@ -118,7 +139,9 @@ def test_order_answer_keeps_the_given_order() -> None:
 def test_order_answer_must_list_every_letter_once(written: str) -> None:
     options = ["遵义会议", "中共一大", "古田会议", "八七会议"]
     assert reject(type="排序题", stem="排序。", options=options, answer=written)[:3] == (
-        ROW, "答案", "bad_order_answer"
+        ROW,
+        "答案",
+        "bad_order_answer",
     )
 
 
@@ -143,14 +166,19 @@ def test_multiple_answer_written_as_option_texts() -> None:
 
 def test_answer_matching_no_option_is_an_error_never_a_guess() -> None:
     assert reject(type="单选题", options=FOUR, answer="实现共产主义社会") == (
-        ROW, "答案", "answer_not_in_options", "答案“实现共产主义社会”既不是选项字母，也与任何选项内容不一致。"
+        ROW,
+        "答案",
+        "answer_not_in_options",
+        "答案“实现共产主义社会”既不是选项字母，也与任何选项内容不一致。",
     )
 
 
 def test_multiple_answer_with_one_unknown_text_is_rejected() -> None:
     options = ["参加党的有关会议", "在党的会议上参加讨论", "对党的工作提出建议和倡议"]
     assert reject(type="多选题", options=options, answer="参加党的有关会议、拒绝执行")[:3] == (
-        ROW, "答案", "answer_not_in_options"
+        ROW,
+        "答案",
+        "answer_not_in_options",
     )
 
 
@@ -159,7 +187,10 @@ def test_multiple_answer_with_one_unknown_text_is_rejected() -> None:
 
 def test_answer_letter_outside_the_options() -> None:
     assert reject(type="单选题", options=FOUR[:3], answer="D") == (
-        ROW, "答案", "answer_out_of_range", "答案“D”超出选项范围（本题只有 ABC）。"
+        ROW,
+        "答案",
+        "answer_out_of_range",
+        "答案“D”超出选项范围（本题只有 ABC）。",
     )
 
 
@@ -169,25 +200,37 @@ def test_multiple_answer_with_one_letter_outside_the_options() -> None:
 
 def test_single_with_two_letters() -> None:
     assert reject(type="单选题", options=FOUR, answer="AB") == (
-        ROW, "答案", "single_needs_one", "单选题只能有一个答案，本题给出了“AB”。"
+        ROW,
+        "答案",
+        "single_needs_one",
+        "单选题只能有一个答案，本题给出了“AB”。",
     )
 
 
 def test_multiple_with_one_letter() -> None:
     assert reject(type="多选题", options=FOUR, answer="AA") == (
-        ROW, "答案", "multiple_needs_two", "多选题至少需要两个正确答案，本题只有“AA”。"
+        ROW,
+        "答案",
+        "multiple_needs_two",
+        "多选题至少需要两个正确答案，本题只有“AA”。",
     )
 
 
 def test_choice_needs_two_options() -> None:
     assert reject(type="单选题", options=["唯一"], answer="A") == (
-        ROW, "选项", "too_few_options", "单选题至少需要 2 个选项。"
+        ROW,
+        "选项",
+        "too_few_options",
+        "单选题至少需要 2 个选项。",
     )
 
 
 def test_option_gap_names_the_empty_option() -> None:
     assert reject(type="单选题", options=["甲", "", "丙"], answer="A") == (
-        ROW, "选项B", "option_gap", "选项不连续：选项B为空，但后面还有选项。"
+        ROW,
+        "选项B",
+        "option_gap",
+        "选项不连续：选项B为空，但后面还有选项。",
     )
 
 
@@ -197,19 +240,28 @@ def test_trailing_empty_options_are_not_a_gap() -> None:
 
 def test_duplicate_option_after_normalisation() -> None:
     assert reject(type="单选题", options=["党章", "党史", "党 章\u00a0"], answer="A") == (
-        ROW, "选项C", "duplicate_option", "选项C与选项A内容相同。"
+        ROW,
+        "选项C",
+        "duplicate_option",
+        "选项C与选项A内容相同。",
     )
 
 
 def test_more_than_six_options() -> None:
     assert reject(type="单选题", options=list("一二三四五六七"), answer="A") == (
-        ROW, "选项", "too_many_options", "最多支持 6 个选项（A-F），本题有 7 个。"
+        ROW,
+        "选项",
+        "too_many_options",
+        "最多支持 6 个选项（A-F），本题有 7 个。",
     )
 
 
 def test_missing_answer() -> None:
     assert reject(type="单选题", options=FOUR, answer="  ") == (
-        ROW, "答案", "missing_field", "“答案”不能为空。"
+        ROW,
+        "答案",
+        "missing_field",
+        "“答案”不能为空。",
     )
 
 
@@ -218,7 +270,10 @@ def test_missing_answer() -> None:
 
 def test_empty_stem() -> None:
     assert reject(stem=" \u3000 ", type="单选题", options=FOUR, answer="B") == (
-        ROW, "题干", "missing_field", "“题干”不能为空。"
+        ROW,
+        "题干",
+        "missing_field",
+        "“题干”不能为空。",
     )
 
 
@@ -229,16 +284,28 @@ def test_stem_over_the_limit() -> None:
 
 def test_unknown_type() -> None:
     assert reject(type="问答题", options=FOUR, answer="B") == (
-        ROW, "题型", "unknown_type",
+        ROW,
+        "题型",
+        "unknown_type",
         "无法识别的题型“问答题”，可用：单选题、多选题、判断题、填空题、排序题。",
     )
 
 
 @pytest.mark.parametrize(
     ("written", "expected"),
-    [("单选题", "single"), ("单项选择题", "single"), ("多选", "multiple"), ("不定项选择题", "multiple"),
-     ("判断题。", "judge"), ("是非题", "judge"), ("填空题", "fill"), ("排序题", "order"),
-     ("Single", "single"), ("ＭＣ", "multiple"), ("True/False", "judge")],
+    [
+        ("单选题", "single"),
+        ("单项选择题", "single"),
+        ("多选", "multiple"),
+        ("不定项选择题", "multiple"),
+        ("判断题。", "judge"),
+        ("是非题", "judge"),
+        ("填空题", "fill"),
+        ("排序题", "order"),
+        ("Single", "single"),
+        ("ＭＣ", "multiple"),
+        ("True/False", "judge"),
+    ],
 )
 def test_type_names(written: str, expected: str) -> None:
     assert parse_type(written) == expected
@@ -259,8 +326,14 @@ def test_type_is_inferred_from_the_shape_without_a_type() -> None:
 
 def test_numbers_difficulty_and_tags() -> None:
     question = build(
-        type="判断题", stem="预备期为一年。", answer="对", points="10.0", time_limit=30.0,
-        difficulty="中等", tags="党章、党史，党章;党员", source=" 《中国共产党章程》第七条 ",
+        type="判断题",
+        stem="预备期为一年。",
+        answer="对",
+        points="10.0",
+        time_limit=30.0,
+        difficulty="中等",
+        tags="党章、党史，党章;党员",
+        source=" 《中国共产党章程》第七条 ",
     )
     assert (question.points, question.time_limit, question.difficulty) == (10, 30, 3)
     assert question.tags == ["党章", "党史", "党员"]
@@ -274,10 +347,14 @@ def test_numbers_difficulty_and_tags() -> None:
         ({"points": "2.5"}, ("分值", "bad_number", "“分值”应为整数，实际为“2.5”。")),
         ({"points": "0"}, ("分值", "number_out_of_range", "“分值”应在 1 到 1000 之间，实际为 0。")),
         ({"time_limit": "3"}, ("时限", "number_out_of_range", "“时限”应在 5 到 600 之间，实际为 3。")),
-        ({"difficulty": "6"}, ("难度", "bad_difficulty",
-                               "无法识别的难度“6”，请填写 1-5 或 简单/较易/中等/较难/困难。")),
-        ({"difficulty": "超难"}, ("难度", "bad_difficulty",
-                                "无法识别的难度“超难”，请填写 1-5 或 简单/较易/中等/较难/困难。")),
+        (
+            {"difficulty": "6"},
+            ("难度", "bad_difficulty", "无法识别的难度“6”，请填写 1-5 或 简单/较易/中等/较难/困难。"),
+        ),
+        (
+            {"difficulty": "超难"},
+            ("难度", "bad_difficulty", "无法识别的难度“超难”，请填写 1-5 或 简单/较易/中等/较难/困难。"),
+        ),
     ],
 )
 def test_bad_numbers(fields: dict[str, str], expected: tuple[str, str, str]) -> None:
@@ -333,10 +410,15 @@ def test_fill_explicit_blanks_with_alternatives() -> None:
 
 def test_fill_blank_mismatch() -> None:
     assert reject(type="填空题", stem=TWO_BLANKS, answer="甲|乙|丙") == (
-        ROW, "答案", "fill_blank_mismatch", "题干中有 2 个空，但答案给出了 3 组。"
+        ROW,
+        "答案",
+        "fill_blank_mismatch",
+        "题干中有 2 个空，但答案给出了 3 组。",
     )
     assert reject(type="填空题", stem=THOUGHT, answer="实事求是|求真务实")[:3] == (
-        ROW, "答案", "fill_blank_mismatch"
+        ROW,
+        "答案",
+        "fill_blank_mismatch",
     )
 
 
@@ -348,7 +430,10 @@ def test_fill_without_blank_marks_takes_the_answer_as_given() -> None:
 
 def test_fill_with_options_is_rejected() -> None:
     assert reject(type="填空题", stem=THOUGHT, options=["实事求是"], answer="A") == (
-        ROW, "选项", "fill_has_options", "填空题不应填写选项。"
+        ROW,
+        "选项",
+        "fill_has_options",
+        "填空题不应填写选项。",
     )
 
 
@@ -381,11 +466,23 @@ def test_fingerprint_ignores_option_order_width_and_punctuation() -> None:
 
 
 def test_to_dict_is_the_canonical_form() -> None:
-    question = Question(type="multiple", stem="甲", options=["a", "b", "c"], answer=["A", "C"],
-                        points=5, tags=["党章"], id="q1")
+    question = Question(
+        type="multiple",
+        stem="甲",
+        options=["a", "b", "c"],
+        answer=["A", "C"],
+        points=5,
+        tags=["党章"],
+        id="q1",
+    )
     assert question.to_dict() == {
-        "id": "q1", "type": "multiple", "stem": "甲", "options": ["a", "b", "c"],
-        "answer": ["A", "C"], "points": 5, "tags": ["党章"],
+        "id": "q1",
+        "type": "multiple",
+        "stem": "甲",
+        "options": ["a", "b", "c"],
+        "answer": ["A", "C"],
+        "points": 5,
+        "tags": ["党章"],
     }
 
 
@@ -394,9 +491,26 @@ def test_to_dict_is_the_canonical_form() -> None:
 
 def test_every_message_formats_and_file_errors_carry_their_code() -> None:
     details = dict(
-        size="1 MB", limit=1, name="x", detail="d", rows=20, column="c", line=3, value="v", type="t",
-        count=7, letter="A", other="B", letters="ABC", blanks=1, answers=2, low=1, high=2,
-        allowed="a", bank="b", columns="“题干”和“答案”两列",
+        size="1 MB",
+        limit=1,
+        name="x",
+        detail="d",
+        rows=20,
+        column="c",
+        line=3,
+        value="v",
+        type="t",
+        count=7,
+        letter="A",
+        other="B",
+        letters="ABC",
+        blanks=1,
+        answers=2,
+        low=1,
+        high=2,
+        allowed="a",
+        bank="b",
+        columns="“题干”和“答案”两列",
     )
     for code in MESSAGES:
         text = message(code, **details)
