@@ -13,8 +13,9 @@ export function config() {
 }
 
 export function connect() {
-  // Websocket first; long-polling stays as the fallback some company proxies need.
-  return io({ transports: ["websocket", "polling"], reconnectionDelayMax: 3000 });
+  // Websocket first; long-polling is the fallback some company proxies and old in-app
+  // browsers need (tryAllTransports: when the websocket cannot open, try polling).
+  return io({ transports: ["websocket", "polling"], tryAllTransports: true, reconnectionDelayMax: 3000 });
 }
 
 /** Emit with an acknowledgement, as a promise; a timeout counts as "unavailable". */

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.live.conftest import live_env, server, store  # noqa: F401  (fixtures reused)
+from tests.live.conftest import live_env, phones, server, store  # noqa: F401  (fixtures reused)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
