@@ -11,6 +11,16 @@ from question_bank.schema import TYPE_LABELS, TYPES, Question
 from question_bank.writers import template_xlsx, to_csv, to_json, to_xlsx, to_yaml
 
 __all__ = [
-    "TYPES", "TYPE_LABELS", "BankFileError", "Problem", "Question", "Report", "read_bank",
-    "template_xlsx", "to_csv", "to_json", "to_xlsx", "to_yaml",
+    "TYPES",
+    "TYPE_LABELS",
+    "BankFileError",
+    "Problem",
+    "Question",
+    "Report",
+    "read_bank",
+    "template_xlsx",
+    "to_csv",
+    "to_json",
+    "to_xlsx",
+    "to_yaml",
 ]

@@ -16,16 +16,34 @@ import unicodedata
 
 # Spaces that Word, WPS and PDFs produce instead of U+0020.
 _ODD_SPACES = dict.fromkeys(
-    [0x00A0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007,
-     0x2008, 0x2009, 0x200A, 0x202F, 0x205F, 0x3000, 0x0009, 0x000B, 0x000C],
+    [
+        0x00A0,
+        0x1680,
+        0x2000,
+        0x2001,
+        0x2002,
+        0x2003,
+        0x2004,
+        0x2005,
+        0x2006,
+        0x2007,
+        0x2008,
+        0x2009,
+        0x200A,
+        0x202F,
+        0x205F,
+        0x3000,
+        0x0009,
+        0x000B,
+        0x000C,
+    ],
     " ",
 )
 # Invisible characters that break matching and never mean anything in a question.
 _INVISIBLE = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E])
 # Full-width ASCII letters and digits fold to half-width; full-width punctuation stays.
 _FULLWIDTH_ALNUM = {
-    cp: cp - 0xFEE0
-    for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+    cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
 }
 _TRANSLATE = {**_ODD_SPACES, **_INVISIBLE, **_FULLWIDTH_ALNUM}
 

@@ -28,8 +28,18 @@ from question_bank.schema import LETTERS, Question, RawQuestion, build_question
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 BANK_FORMATS = ".xlsx、.csv、.yaml/.yml、.json、.gift、.txt（GIFT 或 Aiken）"
 QUESTION_KEYS = (
-    "id", "type", "stem", "options", "answer", "explanation", "points", "time_limit",
-    "difficulty", "tags", "source", "media",
+    "id",
+    "type",
+    "stem",
+    "options",
+    "answer",
+    "explanation",
+    "points",
+    "time_limit",
+    "difficulty",
+    "tags",
+    "source",
+    "media",
 )
 RawRows = Iterator[tuple[RawQuestion, list[Problem]]]
 
@@ -111,7 +121,9 @@ def _structured(items: list[Any], filename: str, by_line: bool) -> RawRows:
         if not isinstance(options, list):
             options = [options]
         raw = RawQuestion(
-            row=row, file=filename, options=options,
+            row=row,
+            file=filename,
+            options=options,
             **{key: item.get(key) for key in QUESTION_KEYS if key != "options"},
         )
         yield raw, problems
@@ -355,8 +367,13 @@ def _gift_question(block: str, row: int, filename: str) -> tuple[RawQuestion, li
         body, explanation = body.split("####", 1)
     before, after = _gift_unescape(before), _gift_unescape(after)
     stem = f"{before}____{after}" if after else before
-    raw = RawQuestion(row=row, file=filename, columns=columns, stem=stem,
-                      explanation=_gift_unescape(explanation) if explanation else None)
+    raw = RawQuestion(
+        row=row,
+        file=filename,
+        columns=columns,
+        stem=stem,
+        explanation=_gift_unescape(explanation) if explanation else None,
+    )
     if re.fullmatch(r"(?i)t|true|f|false", body.split("#")[0].strip()):
         raw.stem = f"{before} {after}".strip() if after else before
         raw.type, raw.answer = "judge", body.split("#")[0].strip().lower().startswith("t")
@@ -405,8 +422,13 @@ def read_aiken(data: bytes, filename: str) -> RawRows:
             elif not options:
                 stem_lines.append(line)
         raw = RawQuestion(
-            row=row, file=filename, type="single", stem="\n".join(stem_lines),
-            options=options, answer=answer, columns={"answer": "ANSWER", "stem": "题干"},
+            row=row,
+            file=filename,
+            type="single",
+            stem="\n".join(stem_lines),
+            options=options,
+            answer=answer,
+            columns={"answer": "ANSWER", "stem": "题干"},
         )
         yield raw, []
 
@@ -426,8 +448,15 @@ READERS: dict[str, Callable[[bytes, str], RawRows]] = {
     "aiken": read_aiken,
 }
 _EXTENSIONS = {
-    ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv", ".xlsx": "xlsx",
-    ".xlsm": "xlsx", ".gift": "gift", ".aiken": "aiken", ".xls": "xlsx",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".gift": "gift",
+    ".aiken": "aiken",
+    ".xls": "xlsx",
 }
 
 

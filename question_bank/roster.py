@@ -22,10 +22,18 @@ ROSTER_COLUMNS = {
 }
 # 党员类别 as rosters write it → the four types the points rules know.
 MEMBER_TYPES = {
-    "正式党员": "正式党员", "中共党员": "正式党员", "党员": "正式党员",
-    "预备党员": "预备党员", "中共预备党员": "预备党员",
-    "入党积极分子": "入党积极分子", "积极分子": "入党积极分子", "发展对象": "入党积极分子",
-    "群众": "群众", "非党员": "群众", "共青团员": "群众", "团员": "群众",
+    "正式党员": "正式党员",
+    "中共党员": "正式党员",
+    "党员": "正式党员",
+    "预备党员": "预备党员",
+    "中共预备党员": "预备党员",
+    "入党积极分子": "入党积极分子",
+    "积极分子": "入党积极分子",
+    "发展对象": "入党积极分子",
+    "群众": "群众",
+    "非党员": "群众",
+    "共青团员": "群众",
+    "团员": "群众",
 }
 ROSTER_REQUIRED = {"name": "姓名", "member_no": "工号", "branch": "支部"}
 NAME_LIMIT = 40
@@ -99,8 +107,15 @@ def read_roster(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTE
         if isinstance(checked, Problem):
             report.reject(checked)
         elif checked.member_no.casefold() in seen:
-            report.reject(Problem.of(number, labels["member_no"], "duplicate_member_no",
-                                     value=checked.member_no, other=seen[checked.member_no.casefold()]))
+            report.reject(
+                Problem.of(
+                    number,
+                    labels["member_no"],
+                    "duplicate_member_no",
+                    value=checked.member_no,
+                    other=seen[checked.member_no.casefold()],
+                )
+            )
         else:
             seen[checked.member_no.casefold()] = number
             report.accepted.append(checked)

@@ -36,24 +36,64 @@ DIFFICULTY_RANGE = (1, 5)
 Answer = str | list[str] | bool | list[list[str]]
 
 _TYPE_ALIASES = {
-    "single": "single", "单选": "single", "单选题": "single", "单项选择": "single",
-    "单项选择题": "single", "单择题": "single", "选择题": "single", "sc": "single",
-    "s": "single", "radio": "single",
-    "multiple": "multiple", "多选": "multiple", "多选题": "multiple", "多项选择": "multiple",
-    "多项选择题": "multiple", "不定项": "multiple", "不定项选择": "multiple",
-    "不定项选择题": "multiple", "mc": "multiple", "m": "multiple", "checkbox": "multiple",
-    "judge": "judge", "判断": "judge", "判断题": "judge", "是非题": "judge", "对错题": "judge",
-    "tf": "judge", "truefalse": "judge", "true/false": "judge", "j": "judge",
-    "fill": "fill", "填空": "fill", "填空题": "fill", "blank": "fill", "f": "fill",
-    "order": "order", "排序": "order", "排序题": "order", "sort": "order",
+    "single": "single",
+    "单选": "single",
+    "单选题": "single",
+    "单项选择": "single",
+    "单项选择题": "single",
+    "单择题": "single",
+    "选择题": "single",
+    "sc": "single",
+    "s": "single",
+    "radio": "single",
+    "multiple": "multiple",
+    "多选": "multiple",
+    "多选题": "multiple",
+    "多项选择": "multiple",
+    "多项选择题": "multiple",
+    "不定项": "multiple",
+    "不定项选择": "multiple",
+    "不定项选择题": "multiple",
+    "mc": "multiple",
+    "m": "multiple",
+    "checkbox": "multiple",
+    "judge": "judge",
+    "判断": "judge",
+    "判断题": "judge",
+    "是非题": "judge",
+    "对错题": "judge",
+    "tf": "judge",
+    "truefalse": "judge",
+    "true/false": "judge",
+    "j": "judge",
+    "fill": "fill",
+    "填空": "fill",
+    "填空题": "fill",
+    "blank": "fill",
+    "f": "fill",
+    "order": "order",
+    "排序": "order",
+    "排序题": "order",
+    "sort": "order",
 }
 _TRUE = {"对", "正确", "√", "✓", "✔", "t", "true", "是", "y", "yes", "1", "对的", "正确的"}
 _FALSE = {"错", "错误", "×", "✗", "✘", "x", "f", "false", "否", "n", "no", "0", "错的", "错误的"}
 _JUDGE_OPTION_TRUE = {"对", "正确", "√", "是", "true", "t"}
 _JUDGE_OPTION_FALSE = {"错", "错误", "×", "否", "false", "f"}
 _DIFFICULTY_WORDS = {
-    "简单": 1, "容易": 1, "易": 1, "较易": 2, "较简单": 2, "一般": 3, "中等": 3, "中": 3,
-    "适中": 3, "较难": 4, "困难": 5, "难": 5, "很难": 5,
+    "简单": 1,
+    "容易": 1,
+    "易": 1,
+    "较易": 2,
+    "较简单": 2,
+    "一般": 3,
+    "中等": 3,
+    "中": 3,
+    "适中": 3,
+    "较难": 4,
+    "困难": 5,
+    "难": 5,
+    "很难": 5,
 }
 _LETTER_LIST = re.compile(r"^[A-F](?:[\s,、;|/>→\-]*[A-F])*$")
 _SEPARATORS = re.compile(r"[\s,、;|/>→\-]+")
@@ -210,8 +250,10 @@ class _Builder:
             first = folded.index(key)
             if first != index:
                 raise self.fail(
-                    f"option_{LETTERS[index]}", "duplicate_option",
-                    letter=LETTERS[index], other=LETTERS[first],
+                    f"option_{LETTERS[index]}",
+                    "duplicate_option",
+                    letter=LETTERS[index],
+                    other=LETTERS[first],
                 )
         return texts
 
@@ -293,9 +335,7 @@ class _Builder:
         if options:
             folded = [fold(option) for option in options]
             shaped = (
-                len(options) == 2
-                and folded[0] in _JUDGE_OPTION_TRUE
-                and folded[1] in _JUDGE_OPTION_FALSE
+                len(options) == 2 and folded[0] in _JUDGE_OPTION_TRUE and folded[1] in _JUDGE_OPTION_FALSE
             )
             if not shaped:
                 raise self.fail("options", "judge_options", count=len(options))

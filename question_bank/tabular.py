@@ -29,8 +29,19 @@ for _index, (_digit, _chinese) in enumerate(zip("123456", "一二三四五六", 
 
 QUESTION_COLUMNS: dict[str, list[str]] = {
     "type": ["题型", "题目类型", "试题类型", "类型", "题类", "type", "questiontype"],
-    "stem": ["题干", "题目", "题目内容", "试题", "试题内容", "试题题干", "问题", "题面",
-             "题目名称", "stem", "question"],
+    "stem": [
+        "题干",
+        "题目",
+        "题目内容",
+        "试题",
+        "试题内容",
+        "试题题干",
+        "问题",
+        "题面",
+        "题目名称",
+        "stem",
+        "question",
+    ],
     "answer": ["答案", "正确答案", "标准答案", "参考答案", "answer"],
     "answer_number": ["correctanswer", "correctanswers"],
     "explanation": ["解析", "答案解析", "试题解析", "题目解析", "解释", "explanation"],
@@ -46,9 +57,18 @@ QUESTION_COLUMNS: dict[str, list[str]] = {
 QUESTION_REQUIRED = {"stem": "题干", "answer": "答案"}
 # How a problem names a field the file has no column for (e.g. a type it had to infer).
 FIELD_LABELS = {
-    "type": "题型", "stem": "题干", "answer": "答案", "options": "选项", "explanation": "解析",
-    "points": "分值", "time_limit": "时限", "difficulty": "难度", "tags": "标签",
-    "source": "出处", "media": "图片", "id": "编号",
+    "type": "题型",
+    "stem": "题干",
+    "answer": "答案",
+    "options": "选项",
+    "explanation": "解析",
+    "points": "分值",
+    "time_limit": "时限",
+    "difficulty": "难度",
+    "tags": "标签",
+    "source": "出处",
+    "media": "图片",
+    "id": "编号",
     **{f"option_{letter}": f"选项{letter}" for letter in LETTERS},
 }
 

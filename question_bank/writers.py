@@ -16,8 +16,16 @@ from question_bank.normalize import neutralise
 from question_bank.schema import LETTERS, TYPE_LABELS, Question
 
 COLUMNS = [
-    "题型", "题干", *(f"选项{letter}" for letter in LETTERS), "答案", "解析", "分值",
-    "时限（秒）", "难度", "标签", "出处",
+    "题型",
+    "题干",
+    *(f"选项{letter}" for letter in LETTERS),
+    "答案",
+    "解析",
+    "分值",
+    "时限（秒）",
+    "难度",
+    "标签",
+    "出处",
 ]
 # Columns the template leaves out, written only when a question has a value for them, so that
 # an export loads back unchanged.
@@ -31,27 +39,58 @@ TEMPLATE_NOTES = (
 )
 
 TEMPLATE_EXAMPLES = [
-    Question(type="single", stem="中国共产党的最高理想和最终目标是（ ）。",
-             options=["实现社会主义现代化", "实现共产主义", "全面建成小康社会", "实现中华民族伟大复兴"],
-             answer="B", explanation="党章总纲：党的最高理想和最终目标是实现共产主义。",
-             points=10, time_limit=20, difficulty=1, tags=["党章"], source="《中国共产党章程》总纲"),
-    Question(type="multiple", stem="党员的权利包括（ ）。",
-             options=["参加党的有关会议", "在党的会议上参加讨论", "对党的工作提出建议和倡议",
-                      "拒绝执行党的决议"],
-             answer=["A", "B", "C"], explanation="党章第四条列举了党员的八项权利。",
-             points=10, time_limit=30, difficulty=2, tags=["党章", "党员权利"],
-             source="《中国共产党章程》第四条"),
-    Question(type="judge", stem="预备党员的预备期为一年。", answer=True,
-             explanation="党章第七条：预备党员的预备期为一年。", difficulty=1, tags=["党章"],
-             source="《中国共产党章程》第七条"),
-    Question(type="fill",
-             stem="党的思想路线是一切从实际出发，理论联系实际，____，在实践中检验真理和发展真理。",
-             answer=[["实事求是"]], explanation="见党章总纲。", difficulty=2, tags=["党章"],
-             source="《中国共产党章程》总纲"),
-    Question(type="order", stem="请将下列会议按召开时间先后排序。",
-             options=["遵义会议", "中共一大", "古田会议", "八七会议"], answer=["B", "D", "C", "A"],
-             explanation="中共一大 1921 年，八七会议 1927 年，古田会议 1929 年，遵义会议 1935 年。",
-             difficulty=3, tags=["党史"], source="《中国共产党简史》"),
+    Question(
+        type="single",
+        stem="中国共产党的最高理想和最终目标是（ ）。",
+        options=["实现社会主义现代化", "实现共产主义", "全面建成小康社会", "实现中华民族伟大复兴"],
+        answer="B",
+        explanation="党章总纲：党的最高理想和最终目标是实现共产主义。",
+        points=10,
+        time_limit=20,
+        difficulty=1,
+        tags=["党章"],
+        source="《中国共产党章程》总纲",
+    ),
+    Question(
+        type="multiple",
+        stem="党员的权利包括（ ）。",
+        options=["参加党的有关会议", "在党的会议上参加讨论", "对党的工作提出建议和倡议", "拒绝执行党的决议"],
+        answer=["A", "B", "C"],
+        explanation="党章第四条列举了党员的八项权利。",
+        points=10,
+        time_limit=30,
+        difficulty=2,
+        tags=["党章", "党员权利"],
+        source="《中国共产党章程》第四条",
+    ),
+    Question(
+        type="judge",
+        stem="预备党员的预备期为一年。",
+        answer=True,
+        explanation="党章第七条：预备党员的预备期为一年。",
+        difficulty=1,
+        tags=["党章"],
+        source="《中国共产党章程》第七条",
+    ),
+    Question(
+        type="fill",
+        stem="党的思想路线是一切从实际出发，理论联系实际，____，在实践中检验真理和发展真理。",
+        answer=[["实事求是"]],
+        explanation="见党章总纲。",
+        difficulty=2,
+        tags=["党章"],
+        source="《中国共产党章程》总纲",
+    ),
+    Question(
+        type="order",
+        stem="请将下列会议按召开时间先后排序。",
+        options=["遵义会议", "中共一大", "古田会议", "八七会议"],
+        answer=["B", "D", "C", "A"],
+        explanation="中共一大 1921 年，八七会议 1927 年，古田会议 1929 年，遵义会议 1935 年。",
+        difficulty=3,
+        tags=["党史"],
+        source="《中国共产党简史》",
+    ),
 ]
 
 
@@ -63,9 +102,17 @@ def optional_fields(questions: Sequence[Question]) -> list[str]:
 def question_row(question: Question, extra: Sequence[str] = ()) -> list[Any]:
     options = list(question.options) + [""] * (len(LETTERS) - len(question.options))
     cells: list[Any] = [
-        TYPE_LABELS[question.type], question.stem, *options, question.answer_text(),
-        question.explanation, question.points, question.time_limit, question.difficulty,
-        "、".join(question.tags), question.source, *(getattr(question, name) for name in extra),
+        TYPE_LABELS[question.type],
+        question.stem,
+        *options,
+        question.answer_text(),
+        question.explanation,
+        question.points,
+        question.time_limit,
+        question.difficulty,
+        "、".join(question.tags),
+        question.source,
+        *(getattr(question, name) for name in extra),
     ]
     return [neutralise(cell) if isinstance(cell, str) else cell for cell in cells]
 

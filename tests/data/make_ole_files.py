@@ -14,8 +14,15 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 out = sys.argv[1]
 HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案"]
-ROW = ["单选题", "中国共产党的最高理想和最终目标是（ ）。", "实现社会主义现代化", "实现共产主义",
-       "全面建成小康社会", "实现中华民族伟大复兴", "B"]
+ROW = [
+    "单选题",
+    "中国共产党的最高理想和最终目标是（ ）。",
+    "实现社会主义现代化",
+    "实现共产主义",
+    "全面建成小康社会",
+    "实现中华民族伟大复兴",
+    "B",
+]
 
 book = openpyxl.Workbook()
 book.active.append(HEADER)

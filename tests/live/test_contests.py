@@ -97,6 +97,7 @@ def test_settings_defaults_and_bounds() -> None:
 
 def test_filters_by_tag_type_and_difficulty(app: Any, bank_id: int) -> None:
     with database(app).sessions() as session:
+
         def pick(**settings: Any) -> list[str]:
             chosen = ContestSettings.parse({"bank_ids": [bank_id], **settings})
             return [q["stem"] for q in select_questions(session, chosen, random.Random(1))]
