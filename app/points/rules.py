@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from app.points.periods import SCOPES
+from app.validation import pydantic_problems, yaml_place
 
 DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
 MAX_RULES_BYTES = 64 * 1024
@@ -54,6 +54,7 @@ class ScenarioRules(_Strict):
     category: str = "组织生活"
     participation: int = Points
     per_checkpoint: int = Points
+    per_clue: int = Points
     deduction_correct: int = Points
 
 
@@ -136,39 +137,13 @@ def parse_rules(text: str | bytes) -> Rules:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = f"第 {mark.line + 1} 行" if mark is not None else ""
-        raise RulesError([(place, "YAML 格式错误")]) from None
+        raise RulesError([(yaml_place(error), "YAML 格式错误")]) from None
     if not isinstance(data, dict):
         raise RulesError([("", "规则文件应是一个 YAML 映射（键: 值）")])
     try:
         return Rules.model_validate(data)
     except ValidationError as error:
-        raise RulesError([problem for item in error.errors() for problem in _problems(item)]) from None
-
-
-_MESSAGES = {
-    "missing": "缺少这一项",
-    "extra_forbidden": "不认识的设置项",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "list_type": "应为列表",
-    "dict_type": "应为映射（键: 值）",
-    "string_type": "应为文字",
-    "greater_than_equal": "不能小于 {ge}",
-    "less_than_equal": "不能大于 {le}",
-    "too_short": "至少需要 {min_length} 项",
-    "too_long": "最多 {max_length} 项",
-}
-
-
-def _problems(item: Any) -> list[tuple[str, str]]:
-    place = ".".join(str(part) for part in item["loc"])
-    if item["type"] == "value_error":  # the cross-field checks: one message each
-        return [(place, message) for message in str(item["ctx"]["error"]).split("；")]
-    template = _MESSAGES.get(item["type"], "取值不正确")
-    return [(place, template.format(**item.get("ctx", {})))]
+        raise RulesError(pydantic_problems(error)) from None
 
 
 def load_rules(path: Path | None) -> Rules:
@@ -231,5 +206,59 @@ def quiz_awards(rules: Rules, result: QuizResult, title: str) -> list[Award]:
     if result.branch_won and result.answered > 0 and quiz.winning_branch:
         awards.append(
             Award("quiz.winning_branch", quiz.category, quiz.winning_branch, f"“{title}”支部第一名")
+        )
+    return awards
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """What a member achieved in one scenario run."""
+
+    checkpoints_correct: int
+    clues_found: int
+    deduction_correct: bool
+
+
+def scenario_awards(
+    rules: Rules, result: ScenarioResult, title: str, overrides: dict[str, int | None] | None = None
+) -> list[Award]:
+    """A seat played to the end earns participation; each checkpoint answered right and
+    each clue the member found earn theirs; the group's right deduction earns every member
+    of the group. A scenario file's own ``points`` replace the rules' figures key by key."""
+    scenario = rules.activities.scenario
+    figures = {
+        "participation": scenario.participation,
+        "per_checkpoint": scenario.per_checkpoint,
+        "per_clue": scenario.per_clue,
+        "deduction_correct": scenario.deduction_correct,
+    }
+    figures.update({key: value for key, value in (overrides or {}).items() if value is not None})
+    category = scenario.category
+    awards = []
+    if figures["participation"]:
+        awards.append(
+            Award("scenario.participation", category, figures["participation"], f"参加剧本杀“{title}”")
+        )
+    if result.checkpoints_correct and figures["per_checkpoint"]:
+        awards.append(
+            Award(
+                "scenario.checkpoint",
+                category,
+                figures["per_checkpoint"] * result.checkpoints_correct,
+                f"“{title}”通过 {result.checkpoints_correct} 个知识关卡 × {figures['per_checkpoint']} 分",
+            )
+        )
+    if result.clues_found and figures["per_clue"]:
+        awards.append(
+            Award(
+                "scenario.clue",
+                category,
+                figures["per_clue"] * result.clues_found,
+                f"“{title}”找到 {result.clues_found} 条线索 × {figures['per_clue']} 分",
+            )
+        )
+    if result.deduction_correct and figures["deduction_correct"]:
+        awards.append(
+            Award("scenario.deduction", category, figures["deduction_correct"], f"“{title}”小组推理正确")
         )
     return awards

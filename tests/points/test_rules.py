@@ -126,7 +126,7 @@ def test_a_bad_rules_file_lists_every_cross_field_problem() -> None:
             "categories: 学习\nmember_types: [群众]\nassessed: []\n",
             [("categories", "应为列表"), ("assessed", "至少需要 1 项")],
         ),
-        ("categories: [1]\nmember_types: [群众]\nassessed: [群众]\n", [("categories.0", "应为文字")]),
+        ("categories: [1]\nmember_types: [群众]\nassessed: [群众]\n", [("categories[0]", "应为文字")]),
         (
             MINIMAL + "activities: {quiz: {per_correct: -1, speed: 3, participation: 1.5}}\n",
             [
