@@ -19,6 +19,7 @@ socketio = SocketIO()
 
 def init_app(app: Flask) -> None:
     from app.live import events
+    from app.scenario import events as scenario_events
 
     settings = app.config["ARENA"]
     options: dict[str, object] = {}
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     # Before init_app: handlers added while no server exists are kept by Flask-SocketIO and
     # attached to every server it creates (each app made here creates one).
     events.register(socketio)
+    scenario_events.register(socketio)
     # Named explicitly: under `flask`/`arena` (FLASK_RUN_FROM_CLI) Flask-SocketIO would
     # otherwise fall back to threading and refuse to serve.
     socketio.init_app(app, async_mode=settings.async_mode, **options)
@@ -61,3 +63,22 @@ def live_games(app: Flask):  # type: ignore[no-untyped-def]
         )
         app.extensions["arena.live"] = games
     return games
+
+
+def scenario_runs(app: Flask):  # type: ignore[no-untyped-def]
+    """The scenario-run service of this app, created on first use."""
+    from app.points.service import points
+    from app.scenario.results import finish_run
+    from app.scenario.runs import ScenarioRuns
+    from app.scenario.store import ScenarioStore
+
+    runs = app.extensions.get("arena.scenario")
+    if runs is None:
+        store = ScenarioStore(redis_connection(app).client())
+        runs = ScenarioRuns(
+            store,
+            app.config["SECRET_KEY"],
+            finish=lambda pin: finish_run(database(app), runs, pin, points(app)),
+        )
+        app.extensions["arena.scenario"] = runs
+    return runs

@@ -22,7 +22,7 @@ from app.live.protocol import ProtocolError
 log = logging.getLogger(__name__)
 
 # Per connection: (events, window in ms). Generous for people, tight for scripts.
-RATE_LIMITS = {"join": (5, 10_000), "answer": (6, 5_000), "host": (30, 5_000)}
+RATE_LIMITS = {"join": (5, 10_000), "answer": (6, 5_000), "host": (30, 5_000), "scenario": (20, 10_000)}
 
 
 def live() -> LiveGames:
@@ -43,8 +43,16 @@ def send(socketio: SocketIO, emits: Iterable[Emit]) -> None:
         socketio.emit(item.event, item.payload, to=item.to)
 
 
-def handler(kind: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
-    """Rate-limit, and turn every failure into a stable error code: never a traceback."""
+def handler(
+    kind: str,
+    error: Callable[..., dict[str, Any]] = protocol.error,
+    refusals: tuple[type[Exception], ...] = (ProtocolError,),
+) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    """Rate-limit, and turn every failure into a stable error code: never a traceback.
+
+    ``refusals`` are the exceptions that carry a code (``.code``, ``.extra``) and ``error``
+    turns one into the reply; the scenario runs pass their own.
+    """
 
     def wrap(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         @functools.wraps(function)
@@ -53,16 +61,16 @@ def handler(kind: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[...
                 limit, window = RATE_LIMITS[kind]
                 wait = live().store.rate_limited(request.sid, kind, limit, window)  # type: ignore[attr-defined]
                 if wait:
-                    return protocol.error("rate_limited", retry_ms=wait)
+                    return error("rate_limited", retry_ms=wait)
                 return function(data)
-            except ProtocolError as refused:
-                return refused.ack()
+            except refusals as refused:
+                return error(refused.code, **refused.extra)  # type: ignore[attr-defined]
             except redis.RedisError:
                 log.exception("Redis unavailable in %s", function.__name__)
-                return protocol.error("unavailable")
+                return error("unavailable")
             except Exception:
                 log.exception("unexpected error in %s", function.__name__)
-                return protocol.error("unavailable")
+                return error("unavailable")
 
         return wrapped
 
@@ -74,6 +82,7 @@ def register(socketio: SocketIO) -> None:
     if getattr(socketio, "arena_registered", False):
         return
     socketio.arena_registered = True  # type: ignore[attr-defined]
+    socketio.arena_disconnect_hooks = []  # type: ignore[attr-defined]  # other games' leave handlers
 
     def require_host(pin: str) -> None:
         if pin not in connection().get("host_pins", ()):
@@ -148,6 +157,8 @@ def register(socketio: SocketIO) -> None:
 
     @socketio.on("disconnect")
     def disconnect(*_args: Any) -> None:
+        for hook in socketio.arena_disconnect_hooks:  # type: ignore[attr-defined]
+            hook()
         seat = connection().get("player")
         if not seat:
             return

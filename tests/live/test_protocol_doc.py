@@ -13,7 +13,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def test_every_event_and_error_code_is_documented() -> None:
-    text = (DOCS / "PROTOCOL.md").read_text(encoding="utf-8")
+    text = (DOCS / "PROTOCOL.md").read_text(encoding="utf-8").split("## Scenario runs")[0]
     documented_events = set(re.findall(r"`((?:host|player|game):[a-z]+)`", text))
     assert documented_events == set(protocol.EVENTS.values())
     documented_codes = set(re.findall(r"^\| `([a-z_]+)` \|", text, re.M))
