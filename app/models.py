@@ -270,3 +270,82 @@ class PointEntry(Base):
 
     member: Mapped[Member] = relationship()
     branch: Mapped[Branch] = relationship()
+
+
+class Scenario(Base):
+    """A role-play scenario file (红色剧本杀) as loaded and checked; a later load of the same
+    ``slug`` replaces the text, runs keep what they were started with."""
+
+    __tablename__ = "scenario"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(60))
+    source: Mapped[str] = mapped_column(Text)
+    review_status: Mapped[str] = mapped_column(String(10))
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    loaded_by: Mapped[str] = mapped_column(String(40), default="")
+
+    runs: Mapped[list[ScenarioRun]] = relationship(back_populates="scenario", order_by="ScenarioRun.id")
+
+
+class ScenarioRun(Base):
+    """One play of a scenario by N groups: created when the host opens it, completed when it
+    ends (the text it ran with is kept, so a later edit of the file changes no past run)."""
+
+    __tablename__ = "scenario_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenario.id"), index=True)
+    pin: Mapped[str] = mapped_column(String(6), default="")
+    title: Mapped[str] = mapped_column(String(60))
+    source: Mapped[str] = mapped_column(Text)
+    groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    props_per_group: Mapped[bool] = mapped_column(default=False)
+    decisions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(40), default="")
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None]
+
+    scenario: Mapped[Scenario] = relationship(back_populates="runs")
+    players: Mapped[list[ScenarioPlayer]] = relationship(
+        back_populates="run", order_by="ScenarioPlayer.id", cascade="all, delete-orphan"
+    )
+    answers: Mapped[list[ScenarioAnswer]] = relationship(back_populates="run", cascade="all, delete-orphan")
+
+
+class ScenarioPlayer(Base):
+    __tablename__ = "scenario_player"
+    __table_args__ = (UniqueConstraint("run_id", "player_key", name="uq_scenario_player"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scenario_run.id", ondelete="CASCADE"), index=True)
+    player_key: Mapped[str] = mapped_column(String(64))
+    nickname: Mapped[str] = mapped_column(String(40))
+    member_no: Mapped[str] = mapped_column(String(32), default="")
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    group_index: Mapped[int]
+    group_name: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(40))
+    clues_found: Mapped[int] = mapped_column(default=0)
+    checkpoints_answered: Mapped[int] = mapped_column(default=0)
+    checkpoints_correct: Mapped[int] = mapped_column(default=0)
+    vote: Mapped[str | None] = mapped_column(String(40))
+    deduction_correct: Mapped[bool] = mapped_column(default=False)
+
+    run: Mapped[ScenarioRun] = relationship(back_populates="players")
+    member: Mapped[Member | None] = relationship()
+
+
+class ScenarioAnswer(Base):
+    __tablename__ = "scenario_answer"
+    __table_args__ = (UniqueConstraint("run_id", "player_key", "checkpoint", name="uq_scenario_answer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scenario_run.id", ondelete="CASCADE"), index=True)
+    player_key: Mapped[str] = mapped_column(String(64))
+    checkpoint: Mapped[str] = mapped_column(String(40))
+    choice: Mapped[Any] = mapped_column(JSON)
+    correct: Mapped[bool]
+
+    run: Mapped[ScenarioRun] = relationship(back_populates="answers")
