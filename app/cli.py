@@ -142,6 +142,21 @@ def seed() -> None:
     if not has_members and (SAMPLES / "roster.csv").exists():
         result = roster.load_roster(db, (SAMPLES / "roster.csv").read_bytes(), "roster.csv", max_bytes=limit)
         click.echo(f"示例花名册：{result.added} 名成员，{result.branches_added} 个支部。")
+    _seed_scenarios()
+
+
+def _seed_scenarios() -> None:
+    """The sample scenarios (scenarios/*.yaml) into a database that has none."""
+    from app.models import Scenario
+    from app.scenario.cli import SAMPLES as SCENARIOS
+    from app.scenario.results import load_scenario
+
+    with database().transaction() as session:
+        if session.scalar(select(func.count(Scenario.id))) > 0:
+            return
+        for path in sorted(SCENARIOS.glob("*.yaml")):
+            row, _replaced = load_scenario(session, path.read_bytes(), loaded_by="seed")
+            click.echo(f"示例剧本《{row.title}》（{row.slug}）。")
 
 
 # -- bank --------------------------------------------------------------------------------
@@ -353,8 +368,19 @@ def serve(host: str | None, port: int | None, quiet: bool) -> None:
 def register(app: Any) -> None:
     """Make every command reachable as ``flask --app app …`` too."""
     from app.points.cli import points_group
+    from app.scenario.cli import scenario_group
 
-    for command in (db_group, admin_group, seed, bank_group, roster_group, game_group, points_group, serve):
+    for command in (
+        db_group,
+        admin_group,
+        seed,
+        bank_group,
+        roster_group,
+        game_group,
+        points_group,
+        scenario_group,
+        serve,
+    ):
         app.cli.add_command(command)
 
 
