@@ -20,7 +20,7 @@ from collections import Counter
 from typing import Any
 
 from app.live.contests import ContestSettings, game_question
-from app.live.games import public_question
+from app.live.games import fold_nickname, public_question
 from app.live.scoring import correctness
 from app.scenario.schema import Clue, Scenario
 
@@ -109,6 +109,11 @@ def join(
         raise Refused("run_over")
     if pid in state["players"]:
         return state["players"][pid]
+    folded = fold_nickname(nickname)
+    if any(
+        fold_nickname(p["nickname"]) == folded for p in state["players"].values() if not p.get("replaced_by")
+    ):
+        raise Refused("nickname_taken")
     sizes = [(len(seated(state, g)), g) for g in range(len(state["groups"]))]
     group: int | None = None
     role: str | None = None

@@ -183,9 +183,6 @@ class ScenarioRuns:
             return self._joined(pin, scenario, state, player_id), self._screens(pin, scenario, state)
         if not nickname:
             raise ProtocolError("bad_request", field="nickname")
-        taken = {player["nickname"] for player in state["players"].values() if not player.get("replaced_by")}
-        if nickname in taken:
-            raise ProtocolError("nickname_taken")
         player_id = secrets.token_hex(6)
         _player, state = self.store.transact(
             pin, lambda s: engine.join(s, scenario, player_id, nickname, member_no)

@@ -59,6 +59,12 @@ def test_players_are_balanced_over_groups_in_join_order() -> None:
     assert [state["players"][f"p{n}"]["group"] for n in range(7)] == [0, 1, 2, 0, 1, 2, 0]
 
 
+def test_a_nickname_is_taken_whatever_its_width_or_case() -> None:
+    state = lobby(0)
+    engine.join(state, MINI, "a", "Ｌｉ Ming")
+    refused("nickname_taken", engine.join, state, MINI, "b", "liming")
+
+
 def test_a_full_hall_is_refused() -> None:
     state = lobby(5)
     refused("run_full", engine.join, state, MINI, "p5", "玩家5")
