@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import random
 import secrets
 from collections.abc import Callable
@@ -25,6 +26,10 @@ from app.scenario import protocol as p
 from app.scenario.engine import Refused
 from app.scenario.schema import Scenario, parse_scenario
 from app.scenario.store import ScenarioStore
+
+log = logging.getLogger(__name__)
+
+NOT_WRITTEN = "本场已结束，但结果暂时没有写入数据库；请稍后再点一次“结束”，不会重复计分。"
 
 
 def screen_room(pin: str) -> str:
@@ -142,15 +147,28 @@ class ScenarioRuns:
                 return engine.replace(state, scenario, command["player_id"], command["new_player_id"])
             return engine.end(state)
 
-        _outcome, state = self.store.transact(pin, change)
+        try:
+            _outcome, state = self.store.transact(pin, change)
+        except Refused as refused:
+            if name != "end" or refused.code != "run_over":
+                raise
+            # Ending again writes what an earlier end could not (the database was down).
+            state = self.store.state(pin) or {}
         emits = self._everyone(pin, scenario, state)
         if name == "replace":
             emits.append(
                 Emit(p.REPLACED, {"message": p.ERRORS["replaced"]}, player_room(pin, command["player_id"]))
             )
+        ack: dict[str, Any] = {"host": engine.host_view(state, scenario, self.store.online(pin))}
         if name == "end" and self.finish_run is not None:
-            self.finish_run(pin)
-        return {"host": engine.host_view(state, scenario, self.store.online(pin))}, emits
+            try:
+                self.finish_run(pin)
+                ack["written"] = True
+            except Exception:
+                # The run stays ended in Redis (for RUN_TTL); 结束 again writes it.
+                log.exception("writing scenario run %s failed; ending it again retries", pin)
+                ack.update(written=False, message=NOT_WRITTEN)
+        return ack, emits
 
     # -- players ------------------------------------------------------------------------------------
 
