@@ -349,3 +349,64 @@ class ScenarioAnswer(Base):
     correct: Mapped[bool]
 
     run: Mapped[ScenarioRun] = relationship(back_populates="answers")
+
+
+class FilterWord(Base):
+    """A word of the organizer's danmaku filter list (the app ships only a tiny demo list)."""
+
+    __tablename__ = "filter_word"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(40), unique=True)
+    added_by: Mapped[str] = mapped_column(String(40), default="")
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WallMessage(Base):
+    """Every message sent to a wall and what became of it: shown, blocked by the filter,
+    pending, approved or rejected by a moderator, removed from the screen."""
+
+    __tablename__ = "wall_message"
+    __table_args__ = (UniqueConstraint("wall_key", "message_id", name="uq_wall_message"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wall_key: Mapped[str] = mapped_column(String(40), index=True)  # "<pin>:<wall created ms>"
+    pin: Mapped[str] = mapped_column(String(6))
+    message_id: Mapped[str] = mapped_column(String(20))
+    player_key: Mapped[str] = mapped_column(String(80))
+    nickname: Mapped[str] = mapped_column(String(40), default="")
+    text: Mapped[str] = mapped_column(String(200))
+    color: Mapped[str] = mapped_column(String(10), default="#ffffff")
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WallQuestion(Base):
+    __tablename__ = "wall_question"
+    __table_args__ = (UniqueConstraint("wall_key", "question_id", name="uq_wall_question"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wall_key: Mapped[str] = mapped_column(String(40), index=True)
+    pin: Mapped[str] = mapped_column(String(6))
+    question_id: Mapped[str] = mapped_column(String(20))
+    player_key: Mapped[str] = mapped_column(String(80))
+    nickname: Mapped[str] = mapped_column(String(40), default="")
+    text: Mapped[str] = mapped_column(String(400))
+    votes: Mapped[int] = mapped_column(default=0)
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open | answered | hidden
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ModerationEntry(Base):
+    """One moderation decision, recorded with who and when (the wall's moderation log)."""
+
+    __tablename__ = "moderation_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wall_key: Mapped[str] = mapped_column(String(40), index=True)
+    pin: Mapped[str] = mapped_column(String(6))
+    action: Mapped[str] = mapped_column(String(20))  # approve reject remove mute mode pause qa_pin …
+    target: Mapped[str] = mapped_column(String(80), default="")
+    detail: Mapped[str] = mapped_column(String(400), default="")
+    actor: Mapped[str] = mapped_column(String(40))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)

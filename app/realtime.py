@@ -18,6 +18,7 @@ socketio = SocketIO()
 
 
 def init_app(app: Flask) -> None:
+    from app.danmaku import events as wall_events
     from app.live import events
     from app.scenario import events as scenario_events
 
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     # attached to every server it creates (each app made here creates one).
     events.register(socketio)
     scenario_events.register(socketio)
+    wall_events.register(socketio)
     # Named explicitly: under `flask`/`arena` (FLASK_RUN_FROM_CLI) Flask-SocketIO would
     # otherwise fall back to threading and refuse to serve.
     socketio.init_app(app, async_mode=settings.async_mode, **options)
@@ -82,3 +84,23 @@ def scenario_runs(app: Flask):  # type: ignore[no-untyped-def]
         )
         app.extensions["arena.scenario"] = runs
     return runs
+
+
+def danmaku_walls(app: Flask):  # type: ignore[no-untyped-def]
+    """The danmaku wall service of this app; a game's or a run's host token is its host's."""
+    from app.danmaku.store import WallStore
+    from app.danmaku.walls import Walls
+
+    walls = app.extensions.get("arena.walls")
+    if walls is None:
+        games, runs = live_games(app), scenario_runs(app)
+        walls = Walls(
+            WallStore(redis_connection(app).client()),
+            database(app),
+            app.config["SECRET_KEY"],
+            host_check=lambda pin, token: (
+                games.store.check_host(pin, token) or runs.store.check_host(pin, token)
+            ),
+        )
+        app.extensions["arena.walls"] = walls
+    return walls

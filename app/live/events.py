@@ -22,7 +22,13 @@ from app.live.protocol import ProtocolError
 log = logging.getLogger(__name__)
 
 # Per connection: (events, window in ms). Generous for people, tight for scripts.
-RATE_LIMITS = {"join": (5, 10_000), "answer": (6, 5_000), "host": (30, 5_000), "scenario": (20, 10_000)}
+RATE_LIMITS = {
+    "join": (5, 10_000),
+    "answer": (6, 5_000),
+    "host": (30, 5_000),
+    "scenario": (20, 10_000),
+    "wall": (30, 10_000),  # the wall's own per-player limit (1 per 3 s, burst 3) comes first
+}
 
 
 def live() -> LiveGames:
