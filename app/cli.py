@@ -143,6 +143,19 @@ def seed() -> None:
         result = roster.load_roster(db, (SAMPLES / "roster.csv").read_bytes(), "roster.csv", max_bytes=limit)
         click.echo(f"示例花名册：{result.added} 名成员，{result.branches_added} 个支部。")
     _seed_scenarios()
+    _seed_words()
+
+
+def _seed_words() -> None:
+    """A tiny demo word list for the danmaku filter; organizers bring their own."""
+    from app.danmaku.wordfilter import DEMO_WORDS
+    from app.models import FilterWord
+
+    with database().transaction() as session:
+        if session.scalar(select(func.count(FilterWord.id))) > 0:
+            return
+        session.add_all(FilterWord(word=word, added_by="seed") for word in DEMO_WORDS)
+    click.echo(f"示例敏感词 {len(DEMO_WORDS)} 个（请在“弹幕墙”页换成本单位的词表）。")
 
 
 def _seed_scenarios() -> None:

@@ -51,12 +51,14 @@ def make_app(config: dict[str, Any] | None = None) -> Flask:
     from app.web import admin, auth, live
     from app.web import points as points_pages
     from app.web import scenario as scenario_pages
+    from app.web import walls as wall_pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(live.bp)
     app.register_blueprint(points_pages.bp)
     app.register_blueprint(scenario_pages.bp)
+    app.register_blueprint(wall_pages.bp)
     app.add_template_filter(_beijing, "beijing")
 
     from app.cli import register

@@ -63,7 +63,6 @@ EVENTS = {
 
 ERRORS = {
     "wall_not_found": "找不到这面弹幕墙，请核对 6 位 PIN 码。",
-    "bad_token": "凭证无效，请重新扫描主持人提供的二维码。",
     "bad_text": "弹幕应为 1 到 40 个字。",
     "bad_question": "提问应为 1 到 120 个字。",
     "repeat": "相同的内容刚刚发过了。",

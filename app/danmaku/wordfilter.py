@@ -20,6 +20,9 @@ import unicodedata
 import ahocorasick
 import opencc
 
+# What `arena seed` puts in an empty list, to show the filter working: nothing more.
+DEMO_WORDS = ("傻瓜", "笨蛋", "滚蛋")
+
 
 @functools.lru_cache(maxsize=1)
 def _t2s() -> opencc.OpenCC:
