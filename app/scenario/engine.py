@@ -130,8 +130,17 @@ def join(
     player = {"nickname": nickname, "member_no": member_no, "group": group, "role": role, "replaced_by": None}
     state["players"][pid] = player
     if role is not None:
-        _deal(state, scenario, pid)
+        _seat_late(state, scenario, pid)
     return player
+
+
+def _seat_late(state: dict[str, Any], scenario: Scenario, pid: str) -> None:
+    """A player seated after the start: the hand-outs so far, and the current search act's
+    action points (the others got theirs when it began)."""
+    _deal(state, scenario, pid)
+    act = _act(state, scenario)
+    if act is not None and act.type == "search":
+        state["ap"].setdefault(pid, act.action_points)
 
 
 def assign(state: dict[str, Any], scenario: Scenario, pid: str, group: int | None, role: str | None) -> None:
@@ -163,7 +172,7 @@ def assign(state: dict[str, Any], scenario: Scenario, pid: str, group: int | Non
     if role is not None:
         player["role"] = role
         if state["phase"] == "playing":
-            _deal(state, scenario, pid)
+            _seat_late(state, scenario, pid)
 
 
 def start(state: dict[str, Any], scenario: Scenario, rng: random.Random) -> None:
@@ -176,10 +185,10 @@ def start(state: dict[str, Any], scenario: Scenario, rng: random.Random) -> None
         players = seated(state, g)
         if not players:
             continue
-        if (
-            len(players) < sum(role.required for role in scenario.roles)
-            or len(players) < scenario.players.min
-        ):
+        unseated = sum(player["role"] is None for player in players.values())
+        required_open = sum(scenario.role(r).required for r in open_roles(state, scenario, g))
+        # Too few players, or the host gave optional roles to players a required role needs.
+        if len(players) < scenario.players.min or unseated < required_open:
             short.append(name)
     if short:
         raise Refused("roles_unfilled", groups=short)

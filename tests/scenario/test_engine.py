@@ -85,6 +85,22 @@ def test_start_deals_required_roles_first_and_keeps_the_hosts_choice() -> None:
     assert sorted(roles[p] for p in ("p0", "p1", "p2")) == ["mole", "op", "wife"]
 
 
+def test_an_optional_role_given_by_the_host_cannot_leave_a_required_one_unplayed() -> None:
+    state = lobby(3)
+    engine.assign(state, MINI, "p0", None, "boss")
+    assert refused("roles_unfilled", engine.start, state, MINI, random.Random(1)) == {"groups": ["第 1 组"]}
+    engine.assign(state, MINI, "p0", None, "mole")
+    engine.start(state, MINI, random.Random(1))
+    assert sorted(p["role"] for p in state["players"].values()) == ["mole", "op", "wife"]
+
+
+def test_a_late_joiner_in_a_search_act_gets_its_action_points() -> None:
+    state = playing(TRIO, act=1)
+    engine.search(state, MINI, "o", "attic")
+    engine.join(state, MINI, "late", "迟到")
+    assert state["ap"]["late"] == 2 and state["ap"]["o"] == 1
+
+
 def test_the_host_cannot_give_one_role_twice_in_a_group() -> None:
     state = lobby(2)
     engine.assign(state, MINI, "p0", None, "op")
