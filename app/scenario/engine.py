@@ -586,6 +586,7 @@ def player_view(state: dict[str, Any], scenario: Scenario, pid: str) -> dict[str
     if _at_reveal(state, scenario):
         view["reveal"] = {
             **_reveal(scenario),
+            "options": [{"id": o.id, "text": o.text} for o in scenario.final_options()],
             "decision": decision(state, scenario, group),
             "ending": scenario.final.endings.get(role.id) or role.ending,
         }

@@ -637,6 +637,7 @@ def test_two_groups_of_five_play_mini_to_the_reveal(game: Played, scenario_app: 
     for seat in game.seats:
         view = at_act(seat.phone, 4)[0]
         assert view["reveal"] == REVEAL | {
+            "options": VOTE_OPTIONS,
             "decision": DECISIONS[seat.group],
             "ending": ENDINGS.get(seat.role, ""),
         }, seat.nickname
