@@ -37,14 +37,20 @@ def sender(pin: str) -> tuple[str, str]:
     facts = connection()
     quiz = facts.get("player")
     if quiz and quiz[0] == pin:
-        player = live_games(current_app).store.player(pin, quiz[1]) or {}
+        store = live_games(current_app).store
+        if store.is_kicked(pin, quiz[1]):
+            raise ProtocolError("kicked")
+        player = store.player(pin, quiz[1]) or {}
         walls().store.ensure(pin, "quiz", "")
         return f"quiz:{quiz[1]}", str(player.get("nickname", ""))
     scenario = facts.get("scenario_player")
     if scenario and scenario[0] == pin:
         state = scenario_runs(current_app).store.state(pin) or {"players": {}}
+        seat = state["players"].get(scenario[1])
+        if seat is None or seat.get("replaced_by"):  # the seat went to another phone
+            raise ProtocolError("not_joined")
         walls().store.ensure(pin, "scenario", "")
-        return f"scenario:{scenario[1]}", str(state["players"].get(scenario[1], {}).get("nickname", ""))
+        return f"scenario:{scenario[1]}", str(seat["nickname"])
     standalone = facts.get("wall_player")
     if standalone and standalone[0] == pin:
         return f"wall:{standalone[1]}", walls().store.player_nickname(pin, standalone[1]) or ""

@@ -90,8 +90,10 @@ def error(code: str, **extra: Any) -> dict[str, Any]:
 
 def clean_text(value: Any, limit: int, code: str) -> str:
     """Trimmed text without control or zero-width characters, 1 to ``limit`` characters."""
-    if not isinstance(value, str) or len(value) > limit * 8:
+    if not isinstance(value, str):
         raise ProtocolError("bad_request", field="text")
+    if len(value) > limit * 8:  # not worth cleaning: far too long whatever it holds
+        raise WallRefused(code)
     text = " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFC", value)).split())
     if not 1 <= len(text) <= limit:
         raise WallRefused(code)

@@ -142,8 +142,8 @@ class Walls:
             raise WallRefused("wall_not_found")
         player_id = self.player_from_token(pin, rejoin_token) if rejoin_token else None
         if player_id is None or self.store.player_nickname(pin, player_id) is None:
-            if not nickname:
-                raise WallRefused("bad_text")
+            if not nickname:  # an unknown or foreign token: the phone must join again
+                raise WallRefused("bad_request", field="nickname")
             player_id = self.store.add_player(pin, nickname)
         return {
             "player_id": player_id,
@@ -232,8 +232,7 @@ class Walls:
         return {"question_id": question["id"]}, self._questions(pin)
 
     def vote(self, pin: str, player: str, question_id: str) -> tuple[dict[str, Any], list[Emit]]:
-        question = self.store.question(pin, question_id)
-        if question is None or question["state"] == "hidden":
+        if not self._visible_question(pin, question_id):
             raise WallRefused("question_not_found")
         votes = self.store.vote(pin, question_id, player)
         if votes < 0:
@@ -305,13 +304,13 @@ class Walls:
 
     def _question_action(self, pin: str, actor: str, event: str, question_id: str | None) -> list[Emit]:
         if event == p.QA_PIN:
-            if question_id is not None and self.store.question(pin, question_id) is None:
+            if question_id is not None and not self._visible_question(pin, question_id):
                 raise WallRefused("question_not_found")
             self.store.settings(pin, {"pinned": question_id or ""})
             self._log(pin, "qa_pin", question_id or "", "", actor)
             return self._questions(pin)
         question = self.store.question(pin, question_id or "")
-        if question is None:
+        if question is None or question["state"] == "hidden":  # hidden is final
             raise WallRefused("question_not_found")
         question["state"] = "answered" if event == p.QA_ANSWERED else "hidden"
         self.store.update_question(pin, question)
@@ -328,6 +327,10 @@ class Walls:
             )
         self._log(pin, f"qa_{question['state']}", question["id"], question["text"], actor)
         return self._questions(pin)
+
+    def _visible_question(self, pin: str, question_id: str) -> bool:
+        question = self.store.question(pin, question_id)
+        return question is not None and question["state"] != "hidden"
 
     # -- SQL -------------------------------------------------------------------------------------------
 
