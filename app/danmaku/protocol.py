@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 from app.live import protocol as live_protocol
-from app.live.protocol import ProtocolError, parse_pin
+from app.live.protocol import Command, ProtocolError, identifier, parse_pin
 
 # Client → server.
 JOIN = "wall:join"  # {pin, nickname?, rejoin_token?} (standalone walls)
@@ -107,24 +106,6 @@ class WallRefused(Exception):
         self.extra = extra
 
 
-@dataclass(frozen=True)
-class Command:
-    pin: str
-    fields: dict[str, Any]
-
-    def __getitem__(self, name: str) -> Any:
-        return self.fields.get(name)
-
-
-def _identifier(data: dict[str, Any], name: str, limit: int = 64) -> str:
-    value = data.get(name)
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not 0 < len(value) <= limit or not value.isascii():
-        raise ProtocolError("bad_request", field=name)
-    return value
-
-
 def parse(event: str, data: Any) -> Command:
     if not isinstance(data, dict):
         raise ProtocolError("bad_request")
@@ -147,9 +128,11 @@ def parse(event: str, data: Any) -> Command:
     elif event == ASK:
         fields["text"] = clean_text(data.get("text"), QUESTION_LIMIT, "bad_question")
     elif event in (VOTE, QA_ANSWERED, QA_HIDE):
-        fields["question_id"] = _identifier(data, "question_id")
+        fields["question_id"] = identifier(data, "question_id", numbers=True)
     elif event == QA_PIN:
-        fields["question_id"] = None if data.get("question_id") is None else _identifier(data, "question_id")
+        fields["question_id"] = (
+            None if data.get("question_id") is None else identifier(data, "question_id", numbers=True)
+        )
     elif event in (SCREEN_JOIN, MODERATOR_JOIN):
         token = data.get("token")
         if not isinstance(token, str) or not 0 < len(token) <= live_protocol.TOKEN_LIMIT:
@@ -157,9 +140,9 @@ def parse(event: str, data: Any) -> Command:
         fields["token"] = token
         fields["name"] = live_protocol._text(data, "name", live_protocol.NICKNAME_LIMIT, required=False)
     elif event in (APPROVE, REJECT, REMOVE):
-        fields["message_id"] = _identifier(data, "message_id")
+        fields["message_id"] = identifier(data, "message_id", numbers=True)
     elif event == MUTE:
-        fields["player_id"] = _identifier(data, "player_id", 80)
+        fields["player_id"] = identifier(data, "player_id", limit=80)
         minutes = data.get("minutes", 10)
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 24 * 60:
             raise ProtocolError("bad_request", field="minutes")

@@ -160,13 +160,7 @@ class Walls:
             raise WallRefused("wall_off")
         if state["paused"]:
             raise WallRefused("wall_paused")
-        outcome, number = self.store.gate(pin, player, normalise(text) or text)
-        if outcome == "muted":
-            raise WallRefused("muted", until_ms=number)
-        if outcome == "rate_limited":
-            raise WallRefused("rate_limited", retry_ms=number)
-        if outcome == "repeat":
-            raise WallRefused("repeat")
+        self._gate(pin, player, text, "wall")
         message = {
             "id": self.store.next_id(pin),
             "text": text,
@@ -184,6 +178,15 @@ class Walls:
                 Emit(p.QUEUE, {"pending": self.store.pending(pin)}, moderator_room(pin))
             ]
         return {"status": "shown"}, self._show(pin, message, "shown")
+
+    def _gate(self, pin: str, player: str, text: str, kind: str) -> None:
+        outcome, number = self.store.gate(pin, player, normalise(text) or text, kind=kind)
+        if outcome == "muted":
+            raise WallRefused("muted", until_ms=number)
+        if outcome == "rate_limited":
+            raise WallRefused("rate_limited", retry_ms=number)
+        if outcome == "repeat":
+            raise WallRefused("repeat")
 
     def _show(self, pin: str, message: dict[str, Any], status: str) -> list[Emit]:
         self.store.show(pin, message)
@@ -203,13 +206,7 @@ class Walls:
         self.state(pin)
         if self.word_filter().blocks(text):
             raise WallRefused("blocked")
-        outcome, number = self.store.gate(pin, player, normalise(text) or text, kind="qa")
-        if outcome == "muted":
-            raise WallRefused("muted", until_ms=number)
-        if outcome == "rate_limited":
-            raise WallRefused("rate_limited", retry_ms=number)
-        if outcome == "repeat":
-            raise WallRefused("repeat")
+        self._gate(pin, player, text, "qa")
         question = {
             "id": self.store.next_id(pin),
             "text": text,

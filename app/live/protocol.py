@@ -135,6 +135,32 @@ def _text(data: dict[str, Any], name: str, limit: int, *, required: bool) -> str
 
 
 @dataclass(frozen=True)
+class Command:
+    """A parsed client event of the scenario runs and walls: the PIN plus its fields."""
+
+    pin: str
+    fields: dict[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.fields.get(name)
+
+
+def identifier(
+    data: dict[str, Any], name: str, *, required: bool = True, limit: int = 64, numbers: bool = False
+) -> str:
+    """An id a client names (a clue, a place, a message): short ASCII text; with ``numbers``
+    a number is read as its text (message and question ids are counters)."""
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if numbers and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not 0 < len(value) <= limit or not value.isascii():
+        raise ProtocolError("bad_request", field=name)
+    return value
+
+
+@dataclass(frozen=True)
 class HostCommand:
     pin: str
     host_token: str = ""

@@ -9,11 +9,11 @@ message}}``; the PIN and text rules are the quiz's own.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 from app.live import protocol as live_protocol
-from app.live.protocol import ProtocolError, parse_pin
+from app.live.protocol import Command, ProtocolError, parse_pin
+from app.live.protocol import identifier as _identifier
 
 # Client → server.
 HOST_JOIN = "scenario:host_join"  # {pin, host_token} → {ok, host}
@@ -99,7 +99,6 @@ def error(code: str, **extra: Any) -> dict[str, Any]:
 
 
 NOTE_LIMIT = 200
-ID_LIMIT = 64
 CODE_LIMIT = 64
 
 
@@ -109,15 +108,6 @@ def _payload(data: Any) -> dict[str, Any]:
     return data
 
 
-def _identifier(data: dict[str, Any], name: str, *, required: bool = True, limit: int = ID_LIMIT) -> str:
-    value = data.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not 0 < len(value) <= limit or not value.isascii():
-        raise ProtocolError("bad_request", field=name)
-    return value
-
-
 def _group(data: dict[str, Any]) -> int | None:
     value = data.get("group")
     if value is None:
@@ -125,17 +115,6 @@ def _group(data: dict[str, Any]) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 100:
         raise ProtocolError("bad_request", field="group")
     return value
-
-
-@dataclass(frozen=True)
-class Command:
-    """A parsed client event: the PIN plus whatever fields that event takes."""
-
-    pin: str
-    fields: dict[str, Any]
-
-    def __getitem__(self, name: str) -> Any:
-        return self.fields.get(name)
 
 
 def parse(event: str, data: Any) -> Command:
