@@ -72,6 +72,10 @@ def db_session() -> Session:
     return g.db_session  # type: ignore[no-any-return]
 
 
+REDIS_POOL_SIZE = 200  # connections per process
+REDIS_POOL_WAIT = 5  # seconds a command waits for a free connection before `unavailable`
+
+
 class RedisConnection:
     """One Redis client per process; the embedded server starts on first use."""
 
@@ -88,7 +92,15 @@ class RedisConnection:
     def client(self) -> redis.Redis:
         if self._client is None:
             if self.configured_url:
-                self._client = redis.Redis.from_url(self.configured_url, decode_responses=True)
+                # A burst (hundreds of phones answering or sending at once) must wait for a
+                # connection, not fail: redis-py's default pool raises past 100 connections.
+                pool = redis.BlockingConnectionPool.from_url(
+                    self.configured_url,
+                    max_connections=REDIS_POOL_SIZE,
+                    timeout=REDIS_POOL_WAIT,
+                    decode_responses=True,
+                )
+                self._client = redis.Redis(connection_pool=pool)
             else:
                 self._client = self._start_embedded()
         return self._client

@@ -66,6 +66,18 @@ def register(socketio: SocketIO) -> None:
     @wall_handler
     def wall_join(data: Any) -> dict[str, Any]:
         command = p.parse(p.JOIN, data)
+        game_seat = connection().get("player") or connection().get("scenario_player")
+        if game_seat and game_seat[0] == command.pin:
+            # A game's phone: it sends as the player it is; this only subscribes it.
+            player, nickname = sender(command.pin)
+            join_room(phones_room(command.pin))
+            return {
+                "ok": True,
+                "player_id": player,
+                "nickname": nickname,
+                "wall": walls().state(command.pin),
+                **walls().questions_payload(command.pin, for_screen=True),
+            }
         result = walls().join(command.pin, command["nickname"], command["rejoin_token"])
         connection()["wall_player"] = (command.pin, result["player_id"])
         join_room(phones_room(command.pin))

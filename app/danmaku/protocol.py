@@ -116,8 +116,9 @@ def parse(event: str, data: Any) -> Command:
         if not isinstance(token, str) or len(token) > live_protocol.TOKEN_LIMIT:
             raise ProtocolError("bad_request", field="rejoin_token")
         fields["rejoin_token"] = token
+        # Required to join a standalone wall without a token; a game's phone needs none.
         fields["nickname"] = live_protocol._text(
-            data, "nickname", live_protocol.NICKNAME_LIMIT, required=not token
+            data, "nickname", live_protocol.NICKNAME_LIMIT, required=False
         )
     elif event == SEND:
         fields["text"] = clean_text(data.get("text"), TEXT_LIMIT, "bad_text")

@@ -35,6 +35,13 @@ from app.web.auth import login_required
 bp = Blueprint("live", __name__)
 
 
+def wall_config() -> dict[str, Any]:
+    """The danmaku wall's event names and colours, for the pages that carry its widgets."""
+    from app.danmaku import protocol as wall_protocol
+
+    return {"wall_events": wall_protocol.EVENTS, "wall_colors": wall_protocol.COLORS}
+
+
 def join_url(pin: str | None = None) -> str:
     """The address phones open: ARENA_PUBLIC_URL, else the LAN address the host can see."""
     settings = current_app.config["ARENA"]
@@ -217,7 +224,9 @@ def host(pin: str) -> Any:
     """The big screen. The host token travels in the URL fragment, never to the server log."""
     if not protocol.PIN.match(pin):
         abort(404)
-    return render_template("live/host.html", pin=pin, join_url=join_url(pin), events=protocol.EVENTS)
+    return render_template(
+        "live/host.html", pin=pin, join_url=join_url(pin), events=protocol.EVENTS, **wall_config()
+    )
 
 
 @bp.get("/host/<pin>/qr.svg")
@@ -236,7 +245,7 @@ def host_qr(pin: str) -> Any:
 def play(pin: str = "") -> Any:
     if pin and not protocol.PIN.match(pin):
         pin = ""
-    return render_template("live/play.html", pin=pin, events=protocol.EVENTS)
+    return render_template("live/play.html", pin=pin, events=protocol.EVENTS, **wall_config())
 
 
 @bp.get("/play/<pin>/teams")

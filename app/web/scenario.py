@@ -20,7 +20,7 @@ from app.scenario.engine import Refused
 from app.scenario.results import load_scenario, open_run
 from app.scenario.schema import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
 from app.web.auth import login_required
-from app.web.live import join_url
+from app.web.live import join_url, wall_config
 
 bp = Blueprint("scenario", __name__)
 
@@ -144,7 +144,7 @@ def props(run_id: int) -> Any:
 
 
 def _live_page(template: str, pin: str, **context: Any) -> Any:
-    return render_template(template, pin=_pin(pin), events=protocol.EVENTS, **context)
+    return render_template(template, pin=_pin(pin), events=protocol.EVENTS, **wall_config(), **context)
 
 
 @bp.get("/scenario/<pin>/host")

@@ -4,8 +4,10 @@ import {
   TYPE_NAMES, answerText, call, clear, config, connect, countdown, el, errorMessage, notice,
   optionNode, serverNow, show, stopCountdown, syncClock,
 } from "./live-common.js";
+import { wallConfig } from "./wall-common.js";
+import { mountOverlay } from "./wall-overlay.js";
 
-const { pin, events: E } = config();
+const { app, pin, events: E } = config();
 const tokenKey = `arena-host-token:${pin}`;
 const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
 if (fromHash) {
@@ -230,8 +232,51 @@ async function next() {
   if (!reply.ok) notice(errorMessage(reply));
 }
 
+// -- the danmaku overlay: the wall of this game's PIN, over the whole page ----------------------
+let overlay = null;
+let W = null; // the wall's event names
+let moderating = false; // this connection is in the wall's moderators' room (wall:settings needs it)
+let wallBusy = false;
+
+function drawDanmakuToggle(state) {
+  const on = state.overlay !== false;
+  const toggle = $("danmaku-toggle");
+  toggle.textContent = on ? "弹幕：开" : "弹幕：关";
+  toggle.setAttribute("aria-pressed", String(on));
+  toggle.disabled = false;
+}
+
+function startWall() {
+  if (!hostToken) return;
+  W = wallConfig(app).events;
+  overlay = mountOverlay(document.body, socket, { pin, token: hostToken, events: W, onState: drawDanmakuToggle });
+  $("moderate-link").href = `/wall/${pin}/moderate#token=${encodeURIComponent(hostToken)}`;
+  $("moderate-link").hidden = false;
+}
+
+async function toggleDanmaku() {
+  if (!overlay || wallBusy) return;
+  wallBusy = true;
+  try {
+    // The game's host token also moderates its wall: join the moderators first, then switch.
+    if (!moderating) {
+      const joined = await call(socket, W.moderator_join, { pin, token: hostToken });
+      if (!joined.ok) {
+        notice(errorMessage(joined));
+        return;
+      }
+      moderating = true;
+    }
+    const reply = await call(socket, W.settings, { pin, overlay: !overlay.state.overlay });
+    if (!reply.ok) notice(errorMessage(reply)); // on success wall:state redraws the overlay and the button
+  } finally {
+    wallBusy = false;
+  }
+}
+
 // Every (re)connect joins again: the server sends the state to draw.
 socket.on("connect", join);
+socket.on("disconnect", () => { moderating = false; });
 socket.on("disconnect", () => notice("与服务器的连接中断，正在重连……", true));
 socket.on("connect_error", () => notice("无法连接服务器，正在重试……", true));
 // The phase changed (room game:<pin>).
@@ -255,6 +300,10 @@ $("next").addEventListener("click", (event) => {
   event.currentTarget.blur(); // so that a later Space does not press it a second time
   next();
 });
+$("danmaku-toggle").addEventListener("click", (event) => {
+  event.currentTarget.blur();
+  toggleDanmaku();
+});
 $("end").addEventListener("click", async (event) => {
   event.currentTarget.blur();
   if (phase === "ended") return;
@@ -268,9 +317,12 @@ document.addEventListener("keydown", (event) => {
   if (event.key === " " || event.key === "ArrowRight") {
     event.preventDefault();
     next();
+  } else if (event.key === "d" || event.key === "D") {
+    toggleDanmaku();
   } else if (event.key === "f" || event.key === "F") {
     if (document.fullscreenElement) document.exitFullscreen();
     else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(() => {});
   }
 });
 window.addEventListener("resize", refit);
+startWall();

@@ -4,8 +4,10 @@ import {
   LETTERS, MARKS, TYPE_NAMES, answerText, call, clear, config, connect, countdown, el, errorMessage, notice,
   serverNow, show, stopCountdown, syncClock,
 } from "./live-common.js";
+import { wallConfig } from "./wall-common.js";
+import { mountSender } from "./wall-send.js";
 
-const { pin: pagePin, events: E } = config();
+const { app, pin: pagePin, events: E } = config();
 const $ = (id) => document.getElementById(id);
 
 // localStorage can throw (private mode, some in-app browsers): the seat then lasts this page.
@@ -68,6 +70,21 @@ function header(score) {
   if (me) $("me").textContent = `${me.nickname} · ${me.team} · ${score} 分`;
 }
 
+// The danmaku box of this game's wall, below the answer area (collapsed), once seated.
+let sender = null; // {pin, box}
+function openWall() {
+  if (out || (sender && sender.pin === pin)) return;
+  const wall = wallConfig(app);
+  if (sender) sender.box.destroy();
+  const box = mountSender($("wall-sender"), socket, { pin, events: wall.events, colors: wall.colors });
+  sender = { pin, box };
+  $("wall-dock").hidden = false;
+  // Subscribes this seated phone to the wall's state and questions (it sends as its player).
+  call(socket, wall.events.join, { pin }).then((reply) => {
+    if (reply.ok) box.update(reply);
+  });
+}
+
 function seated(reply) {
   me = { player_id: reply.player_id, nickname: reply.nickname, team: reply.team };
   seats.set(pin, reply.rejoin_token);
@@ -78,6 +95,7 @@ function seated(reply) {
   if (state.phase === "question" && reply.answered) answeredQ = state.q;
   if (reply.result) showResult(reply.result);
   drawState(state, Boolean(reply.result));
+  openWall();
 }
 
 async function rejoin() {
@@ -103,6 +121,7 @@ async function rejoin() {
 
 function kickedOut(message) {
   out = true;
+  $("wall-dock").hidden = true;
   stopCountdown();
   $("out-text").textContent = message;
   $("me").textContent = "";

@@ -3,8 +3,10 @@
 // holds a role or a clue's text.
 import { call, clear, config, connect, el, errorMessage, notice, show } from "./live-common.js";
 import { ACT_TYPES, ActTimer, actNumber, fit, hostToken, roughClock } from "./scenario-common.js";
+import { wallConfig } from "./wall-common.js";
+import { mountOverlay } from "./wall-overlay.js";
 
-const { pin, events: E } = config();
+const { app, pin, events: E } = config();
 const token = hostToken(pin);
 const $ = (id) => document.getElementById(id);
 const socket = connect();
@@ -176,6 +178,8 @@ async function join() {
 }
 
 socket.on("connect", join);
+// The danmaku overlay of this run's wall (the host turns it on and off from the moderation page).
+if (token) mountOverlay(document.body, socket, { pin, token, events: wallConfig(app).events });
 socket.on("disconnect", () => notice("与服务器的连接中断，正在重连……", true));
 socket.on("connect_error", () => notice("无法连接服务器，正在重试……", true));
 // Every change of the run (room scenario:<pin>:screen).

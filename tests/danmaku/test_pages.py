@@ -127,3 +127,18 @@ def test_the_export_holds_the_messages_the_questions_and_every_decision(organize
     ]
     assert [(r[0], r[3], r[4]) for r in rows("拦截与拒绝")[1:]] == [(2, "不同意", "审核拒绝")]
     assert organizer.get("/admin/walls/export.xlsx?wall=999999:0").status_code == 404
+
+
+def test_a_scenario_runs_host_token_hosts_its_wall(app: Any) -> None:
+    from pathlib import Path
+
+    from app.realtime import scenario_runs
+    from app.scenario.results import load_scenario, open_run
+
+    mini = (Path(__file__).parents[1] / "scenario" / "data" / "mini.yaml").read_bytes()
+    with database(app).transaction() as session:
+        load_scenario(session, mini)
+    run, token = open_run(database(app), scenario_runs(app), "mini-radio", 1, False)
+    walls = danmaku_walls(app)
+    assert walls.role_of(run.pin, token) == "host"
+    assert walls.role_of(run.pin, token + "x") is None
