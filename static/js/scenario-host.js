@@ -14,7 +14,11 @@ let busy = false;
 let pendingPlayers = false; // an update arrived while the host had a list open
 let written = null; // whether 结束 wrote the run to the database (null: not known on this page)
 
-if (token) $("screen-link").href = `/scenario/${pin}/screen#token=${encodeURIComponent(token)}`;
+if (token) {
+  $("screen-link").href = `/scenario/${pin}/screen#token=${encodeURIComponent(token)}`;
+  // The run's danmaku wall: its moderation page turns the screen's overlay on and off.
+  $("wall-link").href = `/wall/${pin}/moderate#token=${encodeURIComponent(token)}`;
+}
 
 function report(reply) {
   if (reply.ok) return true;

@@ -415,3 +415,37 @@ def test_the_quiz_host_screen_carries_the_overlay(
     expect(host.get_by_test_id("question")).to_be_visible()
     expect(phone.get_by_test_id("answer")).to_be_visible()
     expect(dock).to_be_visible()
+
+
+def test_the_scenario_screen_carries_the_overlay_and_a_scenario_phone_sends(
+    browser: Any, server: Server, app: Any
+) -> None:
+    """A scenario phone's comment reaches the run's big screen; the host console links the
+    run's moderation page, where the overlay is switched."""
+    from app.extensions import database
+    from app.realtime import scenario_runs
+    from app.scenario.results import load_scenario, open_run
+
+    mini = (Path(__file__).parents[1] / "scenario" / "data" / "mini.yaml").read_bytes()
+    with database(app).transaction() as session:
+        load_scenario(session, mini)
+    run, token = open_run(database(app), scenario_runs(app), "mini-radio", 1, False)
+    screen = open_wide(
+        browser, f"{server.url}/scenario/{run.pin}/screen#token={token}", {"width": 1920, "height": 1080}
+    )
+    expect(screen.get_by_test_id("wall-overlay")).to_be_attached()
+    phone = open_phone(browser, f"{server.url}/scenario/{run.pin}/play")
+    phone.get_by_test_id("join-nickname").fill("甲")
+    phone.get_by_test_id("join-button").click()
+    expect(phone.get_by_test_id("wall-dock")).to_be_visible()
+    phone.get_by_test_id("wall-dock-toggle").click()
+    phone.get_by_test_id("danmaku-input").fill("剧本杀加油")
+    phone.get_by_test_id("danmaku-send").click()
+    expect(phone.get_by_test_id("send-status")).to_have_text("已发送")
+    expect(screen.get_by_test_id("danmaku")).to_have_text("剧本杀加油")
+    console = open_wide(
+        browser, f"{server.url}/scenario/{run.pin}/host#token={token}", {"width": 1366, "height": 768}
+    )
+    expect(console.get_by_test_id("wall-link")).to_have_attribute(
+        "href", f"/wall/{run.pin}/moderate#token={token}"
+    )
