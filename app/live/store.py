@@ -186,6 +186,13 @@ class LiveStore:
     def exists(self, pin: str) -> bool:
         return bool(self.redis.exists(self.game_key(pin)))
 
+    def pin_kind(self, pin: str) -> str | None:
+        """What a PIN names: "quiz", "scenario" or "wall" (they share one pool), or None."""
+        claim = self.redis.hmget(self.game_key(pin), "pin", "kind")
+        if claim[0] is None:
+            return None
+        return claim[1] or "quiz"
+
     def check_host(self, pin: str, token: str) -> bool:
         stored = self.redis.hget(self.game_key(pin), "host_token")
         return bool(stored) and secrets.compare_digest(stored, _hash(token or ""))

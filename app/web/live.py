@@ -240,11 +240,18 @@ def host_qr(pin: str) -> Any:
     return current_app.response_class(buffer.getvalue(), mimetype="image/svg+xml")
 
 
+# A PIN typed into the quiz's join page may name a scenario run or a wall: send the phone there.
+OTHER_PAGES = {"scenario": "/scenario/{pin}/play", "wall": "/wall/{pin}"}
+
+
 @bp.get("/play")
 @bp.get("/play/<pin>")
 def play(pin: str = "") -> Any:
     if pin and not protocol.PIN.match(pin):
         pin = ""
+    kind = live_games(current_app).store.pin_kind(pin) if pin else None
+    if kind in OTHER_PAGES:
+        return redirect(OTHER_PAGES[kind].format(pin=pin))
     return render_template("live/play.html", pin=pin, events=protocol.EVENTS, **wall_config())
 
 
@@ -254,7 +261,12 @@ def play_teams(pin: str) -> Any:
     if not protocol.PIN.match(pin):
         return jsonify(protocol.error("bad_request")), 400
     store = live_games(current_app).store
-    if not store.exists(pin):
+    kind = store.pin_kind(pin)
+    if kind in OTHER_PAGES:
+        return jsonify(
+            {**protocol.error("game_not_found"), "redirect": OTHER_PAGES[kind].format(pin=pin)}
+        ), 404
+    if kind is None:
         return jsonify(protocol.error("game_not_found")), 404
     config = store.config(pin)
     return jsonify({"ok": True, "title": config.get("title", ""), "teams": config.get("teams", [])})

@@ -52,6 +52,10 @@ async function loadTeams() {
   try {
     const response = await fetch(`/play/${value}/teams`, { headers: { Accept: "application/json" } });
     const body = await response.json();
+    if (body.redirect) { // the PIN of a scenario run or a danmaku wall
+      location.assign(body.redirect);
+      return;
+    }
     if (!body.ok) {
       notice(errorMessage(body));
       return;

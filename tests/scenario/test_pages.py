@@ -15,7 +15,7 @@ from app.extensions import database
 from app.models import Branch, Member, PointEntry, ScenarioAnswer, ScenarioPlayer, ScenarioRun
 from app.models import Scenario as ScenarioRow
 from app.points.service import points
-from app.realtime import scenario_runs
+from app.realtime import danmaku_walls, scenario_runs
 from app.scenario import protocol as p
 from app.scenario.results import finish_run, load_scenario, open_run
 from tests.conftest import csrf_token
@@ -256,3 +256,19 @@ def test_ending_while_the_database_is_down_keeps_the_run_and_ending_again_writes
         assert len(session.scalars(select(ScenarioPlayer)).all()) == 3
         participation = [e for e in session.scalars(select(PointEntry)) if e.rule == "scenario.participation"]
         assert sorted(e.member_id for e in participation) == sorted(members.values())
+
+
+def test_a_run_pin_typed_on_the_quiz_join_page_leads_to_the_run(app: Any, client: Any) -> None:
+    with database(app).transaction() as session:
+        load_scenario(session, MINI)
+    run, _token = open_run(database(app), scenario_runs(app), "mini-radio", 1, False)
+    assert client.get(f"/play/{run.pin}").headers["Location"] == f"/scenario/{run.pin}/play"
+    teams = client.get(f"/play/{run.pin}/teams")
+    assert teams.status_code == 404
+    assert teams.get_json()["redirect"] == f"/scenario/{run.pin}/play"
+    pin, _wall_token = danmaku_walls(app).store.create_standalone("会", "auto")
+    assert client.get(f"/play/{pin}/teams").get_json()["redirect"] == f"/wall/{pin}"
+    assert client.get("/play/000000/teams").get_json() == {
+        "ok": False,
+        "error": {"code": "game_not_found", "message": "找不到这场比赛，请核对 6 位 PIN 码。"},
+    }
