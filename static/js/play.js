@@ -4,8 +4,7 @@ import {
   LETTERS, MARKS, TYPE_NAMES, answerText, call, clear, config, connect, countdown, el, errorMessage, notice,
   serverNow, show, stopCountdown, syncClock,
 } from "./live-common.js";
-import { wallConfig } from "./wall-common.js";
-import { mountSender } from "./wall-send.js";
+import { mountGameSender } from "./wall-send.js";
 
 const { app, pin: pagePin, events: E } = config();
 const $ = (id) => document.getElementById(id);
@@ -78,15 +77,8 @@ function header(score) {
 let sender = null; // {pin, box}
 function openWall() {
   if (out || (sender && sender.pin === pin)) return;
-  const wall = wallConfig(app);
   if (sender) sender.box.destroy();
-  const box = mountSender($("wall-sender"), socket, { pin, events: wall.events, colors: wall.colors });
-  sender = { pin, box };
-  $("wall-dock").hidden = false;
-  // Subscribes this seated phone to the wall's state and questions (it sends as its player).
-  call(socket, wall.events.join, { pin }).then((reply) => {
-    if (reply.ok) box.update(reply);
-  });
+  sender = { pin, box: mountGameSender(app, socket, pin) };
 }
 
 function seated(reply) {

@@ -6,8 +6,7 @@ import {
   LETTERS, MARKS, TYPE_NAMES, call, clear, config, connect, el, errorMessage, notice, show,
 } from "./live-common.js";
 import { ACT_TYPES, ActTimer, HOWS, actNumber, roughClock } from "./scenario-common.js";
-import { wallConfig } from "./wall-common.js";
-import { mountSender } from "./wall-send.js";
+import { mountGameSender } from "./wall-send.js";
 
 const { app, pin: pagePin, events: E } = config();
 const scanCode = app.dataset.scanCode || "";
@@ -68,14 +67,8 @@ function sit(reply) {
 let sender = null;
 function openWall() {
   if (sender && sender.pin === pin) return;
-  const wall = wallConfig(app);
   if (sender) sender.box.destroy();
-  const box = mountSender($("wall-sender"), socket, { pin, events: wall.events, colors: wall.colors });
-  sender = { pin, box };
-  $("wall-dock").hidden = false;
-  call(socket, wall.events.join, { pin }).then((reply) => {
-    if (reply.ok) box.update(reply);
-  });
+  sender = { pin, box: mountGameSender(app, socket, pin) };
 }
 
 /** Send the scanned card once this phone holds a role in a running game (the server

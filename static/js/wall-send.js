@@ -2,7 +2,7 @@
 // Q&A tab: ask (≤ 120 characters) and upvote the open questions. Used on the wall's own phone
 // page and, collapsed, on the quiz phone. Text is always inserted with textContent.
 import { call, clear, el } from "./live-common.js";
-import { colorName, length, refusal, store, stored } from "./wall-common.js";
+import { colorName, length, refusal, store, stored, wallConfig } from "./wall-common.js";
 
 const TEXT_LIMIT = 40;
 const QUESTION_LIMIT = 120;
@@ -293,4 +293,17 @@ export function mountSender(container, socket, { pin, events: E, colors }) {
       root.remove();
     },
   };
+}
+
+/** The sender of a game's wall on that game's phone page (a quiz or a scenario run): mounted
+ *  in #wall-sender inside the collapsed #wall-dock once the phone is seated, and subscribed
+ *  to the wall's state and questions (the phone sends as the player it is). */
+export function mountGameSender(app, socket, pin) {
+  const wall = wallConfig(app);
+  const box = mountSender(document.getElementById("wall-sender"), socket, { pin, events: wall.events, colors: wall.colors });
+  document.getElementById("wall-dock").hidden = false;
+  call(socket, wall.events.join, { pin }).then((reply) => {
+    if (reply.ok) box.update(reply);
+  });
+  return box;
 }
