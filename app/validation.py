@@ -57,6 +57,10 @@ def pydantic_problems(error: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
+# PyYAML turns 2026-13-01 into a date and raises a plain ValueError, not a YAMLError.
+BAD_DATE = "YAML 格式错误：文件中有不存在的日期"
+
+
 def yaml_place(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     return f"第 {mark.line + 1} 行" if mark is not None else ""

@@ -139,6 +139,8 @@ def read_yaml(data: bytes, filename: str) -> RawRows:
         raise BankFileError("bad_syntax", line=line, detail=str(exc.problem or exc)) from None
     except yaml.YAMLError as exc:
         raise BankFileError("bad_syntax", line="?", detail=str(exc)) from None
+    except ValueError as exc:  # PyYAML builds 2026-13-01 as a date and fails outside YAMLError
+        raise BankFileError("bad_syntax", line="?", detail=f"日期不存在（{exc}）") from None
     if not documents:
         raise BankFileError("no_questions")
     return _structured(_document_questions(documents[0]), filename, by_line=True)

@@ -236,7 +236,7 @@ def apply_columns(report: Assessment, text: str | bytes) -> Assessment:
     """
     try:
         data = yaml.safe_load(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
-    except (yaml.YAMLError, UnicodeDecodeError):
+    except (yaml.YAMLError, ValueError):  # ValueError: a bad encoding, or a date like 2026-13-01
         raise ColumnsError("列设置文件不是有效的 UTF-8 YAML。") from None
     if not isinstance(data, dict):
         raise ColumnsError("列设置文件应以工作表名称为键：支部汇总、成员明细、积分流水。")

@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from app.points.periods import SCOPES
-from app.validation import pydantic_problems, yaml_place
+from app.validation import BAD_DATE, pydantic_problems, yaml_place
 
 DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
 MAX_RULES_BYTES = 64 * 1024
@@ -138,6 +138,8 @@ def parse_rules(text: str | bytes) -> Rules:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise RulesError([(yaml_place(error), "YAML 格式错误")]) from None
+    except ValueError:
+        raise RulesError([("", BAD_DATE)]) from None
     if not isinstance(data, dict):
         raise RulesError([("", "规则文件应是一个 YAML 映射（键: 值）")])
     try:

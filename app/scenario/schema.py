@@ -14,7 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from app.validation import pydantic_problems, yaml_place
+from app.validation import BAD_DATE, pydantic_problems, yaml_place
 from question_bank.readers import QUESTION_KEYS
 from question_bank.schema import Question, RawQuestion, build_question
 
@@ -343,6 +343,8 @@ def parse_scenario(data: bytes | str) -> Scenario:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise ScenarioError([(yaml_place(error), "YAML 格式错误")]) from None
+    except ValueError:
+        raise ScenarioError([("", BAD_DATE)]) from None
     if not isinstance(document, dict):
         raise ScenarioError([("", "剧本文件应是一个 YAML 映射（键: 值）")])
     try:

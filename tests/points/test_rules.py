@@ -151,6 +151,7 @@ def test_a_bad_rules_file_lists_every_cross_field_problem() -> None:
             [("activities.quiz.rank_bonus", "最多 20 项")],
         ),
         ("a: [", [("第 1 行", "YAML 格式错误")]),
+        ("season_start: 2026-02-30\n", [("", "YAML 格式错误：文件中有不存在的日期")]),
         ("categories: [学习]\n  bad: indent\n", [("第 2 行", "YAML 格式错误")]),
         ("- 1\n", [("", "规则文件应是一个 YAML 映射（键: 值）")]),
         ("", [("", "规则文件应是一个 YAML 映射（键: 值）")]),

@@ -443,6 +443,13 @@ FILE_ERRORS: list[tuple[str, bytes, str, str, str]] = [
         "文件格式错误（第 3 行）：expected ',' or ']', but got ':'",
     ),
     (
+        "yaml with a date that does not exist",
+        "questions:\n  - {stem: 建党日期, answer: 1921-07-32}\n".encode(),
+        "题库.yaml",
+        "bad_syntax",
+        "文件格式错误（第 ? 行）：日期不存在（day is out of range for month）",
+    ),
+    (
         "yaml that is a mapping of questions",
         "questions:\n  q1: {stem: 甲}\n".encode(),
         "题库.yml",

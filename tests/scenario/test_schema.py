@@ -126,6 +126,7 @@ def test_a_broken_file_names_each_problem_and_its_place(data: Any, expected: lis
         (b"", [("", "文件是空的")]),
         (b"\xff\xfe\x00bad", [("", "剧本文件不是 UTF-8 编码")]),
         ("id: [unclosed\n", [("第 2 行", "YAML 格式错误")]),
+        ("id: x\nreview: {date: 2026-13-01}\n", [("", "YAML 格式错误：文件中有不存在的日期")]),
         ("- a\n- b\n", [("", "剧本文件应是一个 YAML 映射（键: 值）")]),
         (b"a: " + b"x" * (1024 * 1024), [("", "剧本文件超过 1024 KB")]),
     ],
