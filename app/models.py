@@ -49,6 +49,11 @@ class Member(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # A member logs in (我的盲盒) with member_no and a login code the organizer issued,
+    # used once to set a password of their own (docs/BLINDBOX.md). Both stored hashed.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    login_code_hash: Mapped[str | None] = mapped_column(String(255))
+    login_code_expires: Mapped[dt.datetime | None]
 
     branch: Mapped[Branch] = relationship(back_populates="members")
 
@@ -410,3 +415,81 @@ class ModerationEntry(Base):
     detail: Mapped[str] = mapped_column(String(400), default="")
     actor: Mapped[str] = mapped_column(String(40))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TaskDeck(Base):
+    """A task-card deck (党建盲盒) as loaded and checked (docs/FORMATS.md §10); loading a
+    file with the same ``key`` replaces its cards, draws keep the card as it was drawn."""
+
+    __tablename__ = "task_deck"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(60))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)  # the checked deck, as JSON
+    active: Mapped[bool] = mapped_column(default=True)
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    loaded_by: Mapped[str] = mapped_column(String(40), default="")
+
+
+class TaskDraw(Base):
+    """One draw from a deck, for a member or (in a live draw) for a whole branch, recorded
+    before it is shown so a reload never re-rolls. It offers one or three cards; the card
+    chosen becomes the holder's task, completed with proof and reviewed by the branch.
+
+    status: offered → assigned → submitted → approved, or rejected → submitted again;
+    an assigned or rejected task past ``due_at`` is expired.
+    """
+
+    __tablename__ = "task_draw"
+    __table_args__ = (
+        Index("ix_task_draw_member_time", "member_id", "drawn_at"),
+        Index("ix_task_draw_branch_status", "branch_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deck_id: Mapped[int] = mapped_column(ForeignKey("task_deck.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))  # None: a branch's task
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    offered: Mapped[list[str]] = mapped_column(JSON)  # card ids, in the order shown
+    cycle: Mapped[int] = mapped_column(default=0)  # the shuffle bag's round for this holder
+    card_id: Mapped[str | None] = mapped_column(String(40))
+    card: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the card as it was chosen
+    status: Mapped[str] = mapped_column(String(12), default="offered")
+    drawn_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    drawn_by: Mapped[str] = mapped_column(String(40), default="")  # a host's name for a live draw
+    live: Mapped[bool] = mapped_column(default=False)
+    due_at: Mapped[dt.datetime | None]
+    proof_text: Mapped[str] = mapped_column(Text, default="")
+    proof_image: Mapped[str] = mapped_column(String(80), default="")  # a file under instance/uploads/
+    participants: Mapped[list[int]] = mapped_column(
+        JSON, default=list
+    )  # members credited for a branch's task
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    submitted_at: Mapped[dt.datetime | None]
+    points_awarded: Mapped[int | None]
+
+    deck: Mapped[TaskDeck] = relationship()
+    member: Mapped[Member | None] = relationship(foreign_keys=[member_id])
+    branch: Mapped[Branch] = relationship()
+    reviews: Mapped[list[TaskReview]] = relationship(
+        back_populates="draw", order_by="TaskReview.id", cascade="all, delete-orphan"
+    )
+
+
+class TaskReview(Base):
+    """Every review decision on a submitted task, with the proof it judged (who, when, what)."""
+
+    __tablename__ = "task_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("task_draw.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(10))  # approved | rejected
+    points: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(String(400), default="")
+    proof_text: Mapped[str] = mapped_column(Text, default="")
+    proof_image: Mapped[str] = mapped_column(String(80), default="")
+    reviewer: Mapped[str] = mapped_column(String(40))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    draw: Mapped[TaskDraw] = relationship(back_populates="reviews")
