@@ -114,13 +114,14 @@ def admin_create(username: str, password: str, display_name: str, branch_name: s
 # -- seed --------------------------------------------------------------------------------
 
 
-@click.command("seed", help="首次运行：创建管理员账号，数据库为空时载入示例题库和花名册")
+@click.command("seed", help="首次运行：创建管理员账号，数据库为空时载入示例题库、花名册、剧本和盲盒")
 @with_appcontext
 def seed() -> None:
     import os
 
     from app import banks, roster
     from app.accounts import set_user
+    from app.blindbox.cli import seed_decks
     from app.models import Member, QuestionBank, User
 
     db = database()
@@ -144,6 +145,7 @@ def seed() -> None:
         click.echo(f"示例花名册：{result.added} 名成员，{result.branches_added} 个支部。")
     _seed_scenarios()
     _seed_words()
+    seed_decks()
 
 
 def _seed_words() -> None:
@@ -380,6 +382,7 @@ def serve(host: str | None, port: int | None, quiet: bool) -> None:
 
 def register(app: Any) -> None:
     """Make every command reachable as ``flask --app app …`` too."""
+    from app.blindbox.cli import deck_group
     from app.points.cli import points_group
     from app.scenario.cli import scenario_group
 
@@ -392,6 +395,7 @@ def register(app: Any) -> None:
         game_group,
         points_group,
         scenario_group,
+        deck_group,
         serve,
     ):
         app.cli.add_command(command)

@@ -257,17 +257,23 @@ def open_workbook(data: bytes) -> Any:
         raise BankFileError("corrupt_file", detail=type(exc).__name__) from None
 
 
-def xlsx_sheets(data: bytes) -> Iterator[Iterator[tuple[int, list[object]]]]:
-    """Row streams of each worksheet, for readers that pick the sheet with a header."""
+def named_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, list[object]]]]]:
+    """(title, row stream) of each visible worksheet, for files whose sheets have set names."""
     workbook = open_workbook(data)
     try:
         sheets = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
         if not sheets:
             raise BankFileError("no_sheet")
         for sheet in sheets:
-            yield _guard(_sheet_rows(workbook, sheet))
+            yield sheet.title, _guard(_sheet_rows(workbook, sheet))
     finally:
         workbook.close()
+
+
+def xlsx_sheets(data: bytes) -> Iterator[Iterator[tuple[int, list[object]]]]:
+    """Row streams of each worksheet, for readers that pick the sheet with a header."""
+    for _title, rows in named_sheets(data):
+        yield rows
 
 
 def _guard(rows: Iterator[tuple[int, list[object]]]) -> Iterator[tuple[int, list[object]]]:

@@ -1,0 +1,1 @@
+"""党建盲盒: task-card decks, draws, completion and review."""
