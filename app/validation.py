@@ -28,6 +28,10 @@ _MESSAGES = {
     "less_than_equal": "不能大于 {le}",
     "too_short": "至少需要 {min_length} 项",
     "too_long": "最多 {max_length} 项",
+    "date_type": "应为日期（如 2026-12-01）",
+    "date_parsing": "应为日期（如 2026-12-01）",
+    "date_from_datetime_parsing": "应为日期（如 2026-12-01）",
+    "date_from_datetime_inexact": "应为日期（如 2026-12-01），不带时间",
 }
 
 

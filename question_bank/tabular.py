@@ -165,7 +165,7 @@ def find_header(
 def _column_list(required: dict[str, str]) -> str:
     """``“题干”和“答案”两列``, ``“姓名”、“工号”和“支部”三列``."""
     labels = [f"“{label}”" for label in required.values()]
-    count = {2: "两", 3: "三"}.get(len(labels), str(len(labels)))
+    count = {1: "一", 2: "两", 3: "三"}.get(len(labels), str(len(labels)))
     joined = "、".join(labels[:-1]) + "和" + labels[-1] if len(labels) > 1 else labels[0]
     return f"{joined}{count}列"
 

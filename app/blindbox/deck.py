@@ -31,7 +31,7 @@ from pydantic import (
 
 from app.validation import BAD_DATE, pydantic_problems, yaml_place
 from question_bank import tabular
-from question_bank.errors import BankFileError
+from question_bank.errors import BankFileError, message
 from question_bank.normalize import cell_text
 from question_bank.readers import named_sheets
 
@@ -65,7 +65,10 @@ class _Strict(BaseModel):
 
 
 def _folded(value: Any) -> Any:
-    """Full-width digits and letters as organizers type them (３ → 3), spaces trimmed."""
+    """Full-width digits and letters as organizers type them (３ → 3), spaces trimmed; YAML's
+    ``true`` is not the number 1."""
+    if isinstance(value, bool):
+        return str(value).lower()
     return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
 
 
@@ -92,7 +95,7 @@ def _date(value: Any) -> Any:
 def _offer(value: Any) -> Any:
     value = _folded(value)
     if isinstance(value, str):
-        return _OFFER_WORDS.get(value, int(value) if value.isdigit() else value)
+        return _OFFER_WORDS.get(value, int(value) if value.isascii() and value.isdigit() else value)
     return value
 
 
@@ -144,7 +147,8 @@ class Card(_Strict):
     @classmethod
     def _proof_alias(cls, value: Any) -> Any:
         value = _folded(value)
-        value = _PROOF_ALIASES.get(value, value.lower() if isinstance(value, str) else value)
+        if isinstance(value, str):
+            value = _PROOF_ALIASES.get(value, value.lower())
         if value not in PROOFS:
             raise ValueError("凭证应为 无、文字、照片 之一（或 none、text、photo）")
         return value
@@ -256,8 +260,19 @@ class _Workbook:
                 if _rule_key(cells[0]) not in ("项目", ""):
                     self.problems.append((f"规则 第 {number} 行", f"不认识的项目“{cells[0]}”"))
                 continue
-            value = cell_text(cells[1]) if len(cells) > 1 else ""
+            cell = cells[1] if len(cells) > 1 else None
+            if isinstance(cell, tabular.Formula):
+                self.problems.append(
+                    (f"规则 第 {number} 行 {label}", message("formula_cell", value=str(cell)[:40]))
+                )
+                continue
+            value = cell_text(cell)
             if not value:
+                continue
+            if label in self.rule_rows:
+                self.problems.append(
+                    (f"规则 第 {number} 行", f"“{label}”与第 {self.rule_rows[label]} 行重复")
+                )
                 continue
             self.rule_rows[label] = number
             path = RULE_ROWS[label]
