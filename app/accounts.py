@@ -1,14 +1,17 @@
-"""Organizer accounts: creation with validation, and password login."""
+"""Accounts: organizer and secretary logins, and members' logins to their task cards."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import secrets
+import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.models import User
+from app.models import Member, User
 
 USERNAME = re.compile(r"^[\w.\-]{2,40}$")
 MIN_PASSWORD = 8
@@ -59,8 +62,63 @@ def set_user(
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.active:
-        from werkzeug.security import check_password_hash
-
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if user.check_password(password) else None
+
+
+# -- members (我的盲盒) ------------------------------------------------------------------
+# A member logs in with member_no and a login code the organizer issued (8 characters
+# without look-alikes, valid LOGIN_CODE_DAYS days, good for one login), then sets a
+# password of their own; later logins use member_no and that password.
+
+LOGIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+LOGIN_CODE_LENGTH = 8
+LOGIN_CODE_DAYS = 14
+
+
+def issue_login_code(member: Member, now: dt.datetime) -> str:
+    """A fresh code for ``member`` (any earlier one stops working); shown once."""
+    code = "".join(secrets.choice(LOGIN_CODE_ALPHABET) for _ in range(LOGIN_CODE_LENGTH))
+    member.login_code_hash = generate_password_hash(code)
+    member.login_code_expires = now + dt.timedelta(days=LOGIN_CODE_DAYS)
+    return code
+
+
+def _code_form(text: str) -> str:
+    """What a member types, as issued: full-width and lower case, spaces and dashes forgiven."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).upper() if ch.isalnum())
+
+
+def authenticate_member(
+    session: Session, member_no: str, secret: str, now: dt.datetime
+) -> tuple[Member | None, bool]:
+    """(member, used_code): a right password, or a right unexpired login code (then spent,
+    and the member must set a password). (None, False) for anything else, at one hash's cost."""
+    number = unicodedata.normalize("NFKC", member_no).strip()
+    member = session.scalar(select(Member).where(Member.member_no == number, Member.active.is_(True)))
+    if member is None:
+        check_password_hash(_DUMMY_HASH, secret)
+        return None, False
+    if member.password_hash and check_password_hash(member.password_hash, secret):
+        return member, False
+    code = _code_form(secret)
+    if (
+        member.login_code_hash
+        and member.login_code_expires is not None
+        and now <= member.login_code_expires
+        and len(code) == LOGIN_CODE_LENGTH
+        and check_password_hash(member.login_code_hash, code)
+    ):
+        member.login_code_hash = None
+        member.login_code_expires = None
+        return member, True
+    return None, False
+
+
+def set_member_password(member: Member, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("weak_password", f"密码至少 {MIN_PASSWORD} 位。")
+    if len(password) > 200:
+        raise AccountError("bad_password", "密码太长了。")
+    member.password_hash = generate_password_hash(password)

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from app import realtime
@@ -48,7 +48,7 @@ def make_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     realtime.init_app(app)
 
-    from app.web import admin, auth, live
+    from app.web import admin, auth, boxes, live
     from app.web import points as points_pages
     from app.web import scenario as scenario_pages
     from app.web import walls as wall_pages
@@ -59,7 +59,8 @@ def make_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(points_pages.bp)
     app.register_blueprint(scenario_pages.bp)
     app.register_blueprint(wall_pages.bp)
-    app.add_template_filter(_beijing, "beijing")
+    app.register_blueprint(boxes.bp)
+    app.add_template_filter(beijing, "beijing")
 
     from app.cli import register
 
@@ -69,7 +70,7 @@ def make_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _beijing(moment: Any) -> str:
+def beijing(moment: Any) -> str:
     """A stored (naive UTC) time as organizers read it: Beijing time."""
     from app.points.periods import TZ
 
@@ -86,7 +87,11 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
-def _error_page(status: int, code: str, message: str) -> tuple[str, int]:
+def _error_page(status: int, code: str, message: str) -> Any:
+    """The error page; the JSON API (``…/api/…``) answers in its own shape, so a phone's
+    script shows the message instead of failing to parse a page."""
+    if "/api/" in request.path:
+        return jsonify(ok=False, error={"code": code, "message": message}), status
     return render_template("error.html", status=status, code=code, message=message), status
 
 
@@ -94,22 +99,22 @@ def _register_error_pages(app: Flask) -> None:
     limit_mb = app.config["ARENA"].max_upload_bytes // (1024 * 1024)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(_error: CSRFError) -> tuple[str, int]:
+    def csrf_error(_error: CSRFError) -> Any:
         return _error_page(400, "csrf_failed", "页面已过期或来源不明，请刷新页面后重试。")
 
     @app.errorhandler(404)
-    def not_found(_error: Exception) -> tuple[str, int]:
+    def not_found(_error: Exception) -> Any:
         return _error_page(404, "not_found", "页面不存在。")
 
     @app.errorhandler(405)
-    def not_allowed(_error: Exception) -> tuple[str, int]:
+    def not_allowed(_error: Exception) -> Any:
         return _error_page(405, "method_not_allowed", "不支持该操作。")
 
     @app.errorhandler(413)
-    def too_large(_error: Exception) -> tuple[str, int]:
+    def too_large(_error: Exception) -> Any:
         return _error_page(413, "file_too_large", f"上传的文件超过上限 {limit_mb} MB。")
 
     @app.errorhandler(500)
-    def server_error(_error: Exception) -> tuple[str, int]:
+    def server_error(_error: Exception) -> Any:
         app.logger.error("unhandled error on %s %s", request.method, request.path)
         return _error_page(500, "server_error", "服务器出错了，请稍后重试；如果反复出现，请联系管理员。")
