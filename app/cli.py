@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import database
+from app.validation import FileProblems
 
 SAMPLES = Path(__file__).resolve().parent.parent / "question_bank" / "samples"
 
@@ -48,6 +49,28 @@ def fail(code: str, message: str, as_json: bool) -> None:
         click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
     click.echo(f"错误 {code}: {message}", err=True)
     sys.exit(2)
+
+
+def echo_check(
+    name: str, problems: FileProblems | None, summary: dict[str, Any], lines: list[str], as_json: bool
+) -> None:
+    """What ``check`` prints for a file organizers wrote (a scenario, a deck): the report,
+    or every problem with its place and exit status 1."""
+    if problems is not None:
+        if as_json:
+            listed = [{"place": place, "message": message} for place, message in problems.problems]
+            click.echo(json.dumps({"ok": False, "problems": listed}, ensure_ascii=False, indent=2))
+        else:
+            click.echo(f"{name}：发现 {len(problems.problems)} 个问题")
+            for place, message in problems.problems:
+                click.echo(f"  {place}: {message}" if place else f"  {message}")
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps({"ok": True, **summary}, ensure_ascii=False))
+    else:
+        click.echo(f"{name}：检查通过")
+        for line in lines:
+            click.echo(f"  {line}")
 
 
 # -- db ----------------------------------------------------------------------------------

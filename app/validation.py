@@ -6,7 +6,29 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class FileProblems(ValueError):
+    """The file is not valid; ``problems`` lists each (place, message) in zh-CN. Each kind
+    of file names its own stable ``code``."""
+
+    code = "bad_file"
+    colon = ": "
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__(
+            "；".join(f"{place}{self.colon}{message}" if place else message for place, message in problems)
+        )
+        self.message = str(self)
+
+
+class Strict(BaseModel):
+    """A part of such a file: unknown keys are problems, and a loaded file never changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
 
 _MESSAGES = {
     "missing": "缺少这一项",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import click
@@ -24,25 +22,14 @@ def deck_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报告")
 def deck_check(file: Path, as_json: bool) -> None:
     from app.blindbox.deck import DeckError, parse_deck, report_lines
+    from app.cli import echo_check
 
     try:
         deck = parse_deck(file.read_bytes(), file.name)
     except DeckError as error:
-        if as_json:
-            problems = [{"place": place, "message": message} for place, message in error.problems]
-            click.echo(json.dumps({"ok": False, "problems": problems}, ensure_ascii=False, indent=2))
-        else:
-            click.echo(f"{file.name}：发现 {len(error.problems)} 个问题，盲盒不能载入")
-            for place, message in error.problems:
-                click.echo(f"  {place}: {message}" if place else f"  {message}")
-        sys.exit(1)
-    if as_json:
-        summary = {"ok": True, "key": deck.key, "title": deck.title, "cards": len(deck.cards)}
-        click.echo(json.dumps(summary, ensure_ascii=False))
-    else:
-        click.echo(f"{file.name}：检查通过")
-        for line in report_lines(deck):
-            click.echo(f"  {line}")
+        echo_check(file.name, error, {}, [], as_json)
+    summary = {"key": deck.key, "title": deck.title, "cards": len(deck.cards)}
+    echo_check(file.name, None, summary, report_lines(deck), as_json)
 
 
 @deck_group.command("load", help="检查并载入盲盒（同一编号的盲盒会被替换卡片，已抽到的任务不变）")

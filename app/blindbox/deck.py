@@ -20,16 +20,14 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from app.validation import BAD_DATE, pydantic_problems, yaml_place
+from app.validation import BAD_DATE, FileProblems, Strict, pydantic_problems, yaml_place
 from question_bank import tabular
 from question_bank.errors import BankFileError, message
 from question_bank.normalize import cell_text
@@ -47,21 +45,10 @@ _OFFER_WORDS = {"一张": 1, "抽一张": 1, "1张": 1, "三选一": 3, "3选1":
 Id = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
 
 
-class DeckError(ValueError):
-    """The file is not a valid deck; ``problems`` lists each (place, message) in zh-CN."""
+class DeckError(FileProblems):
+    """The file is not a valid deck."""
 
     code = "bad_deck"
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = problems
-        super().__init__(
-            "；".join(f"{place}: {message}" if place else message for place, message in problems)
-        )
-        self.message = str(self)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _folded(value: Any) -> Any:
@@ -104,7 +91,7 @@ Number = Annotated[int, Folded]
 Date = Annotated[dt.date | None, BeforeValidator(_date)]
 
 
-class DrawRules(_Strict):
+class DrawRules(Strict):
     offer: Annotated[Literal[1, 3], BeforeValidator(_offer)] = 1  # one card, or three to choose from
     per_day: Number = Field(default=1, ge=0, le=50)  # 0: no daily limit
     per_week: Number = Field(default=3, ge=0, le=200)  # 0: no weekly limit
@@ -127,7 +114,7 @@ class DrawRules(_Strict):
         return self
 
 
-class Card(_Strict):
+class Card(Strict):
     id: Annotated[str, Folded] = Id
     title: str = Field(min_length=1, max_length=40)
     description: str = Field(default="", max_length=500)
@@ -184,7 +171,7 @@ class Card(_Strict):
         )
 
 
-class Deck(_Strict):
+class Deck(Strict):
     key: str = Id
     title: str = Field(min_length=1, max_length=60)
     description: str = Field(default="", max_length=1000)
@@ -408,57 +395,17 @@ TEMPLATE_RULES = [
     ("可抽支部", "", "留空表示全部支部；多个支部用顿号分隔"),
     ("完成期限（天）", 7, "抽到后几天内完成；卡片可单独设置"),
 ]
-TEMPLATE_CARDS = [
-    [
-        "study-01",
-        "学习一篇重要讲话",
-        "学习后写下三点体会。",
-        "学习",
-        5,
-        "",
-        "",
-        "普通",
-        "",
-        "文字",
-        "",
-        "",
-        "",
-        "",
-    ],
-    [
-        "service-01",
-        "参加一次志愿服务",
-        "上传活动现场照片。",
-        "服务",
-        10,
-        8,
-        15,
-        "稀有",
-        "",
-        "照片",
-        2,
-        "",
-        "",
-        14,
-    ],
-    [
-        "idea-01",
-        "提一条合理化建议",
-        "围绕本岗位工作提出建议。",
-        "建言",
-        5,
-        "",
-        "",
-        "普通",
-        "",
-        "文字",
-        "",
-        "",
-        "",
-        "",
-    ],
-    ["help-01", "帮助一位同事", "写下帮助的经过。", "互助", 20, "", "", "隐藏", "", "文字", 1, "", "", ""],
-]
+TEMPLATE_CARDS: list[dict[str, object]] = [
+    {"id": "study-01", "title": "学习一篇重要讲话", "description": "学习后写下三点体会。",
+     "category": "学习", "points": 5, "rarity": "普通", "proof": "文字"},
+    {"id": "service-01", "title": "参加一次志愿服务", "description": "上传活动现场照片。",
+     "category": "服务", "points": 10, "points_min": 8, "points_max": 15, "rarity": "稀有",
+     "proof": "照片", "limit": 2, "due_days": 14},
+    {"id": "idea-01", "title": "提一条合理化建议", "description": "围绕本岗位工作提出建议。",
+     "category": "建言", "points": 5, "rarity": "普通", "proof": "文字"},
+    {"id": "help-01", "title": "帮助一位同事", "description": "写下帮助的经过。",
+     "category": "互助", "points": 20, "rarity": "隐藏", "proof": "文字", "limit": 1},
+]  # fmt: skip
 
 
 def deck_template_xlsx() -> bytes:
@@ -473,8 +420,8 @@ def deck_template_xlsx() -> bytes:
         rules.append(list(row))
     cards = workbook.create_sheet("卡片")
     cards.append([CARD_LABELS[field] for field in CARD_COLUMNS])
-    for row in TEMPLATE_CARDS:
-        cards.append(row)
+    for card in TEMPLATE_CARDS:
+        cards.append([card.get(field, "") for field in CARD_COLUMNS])
     for sheet, widths in ((rules, {"A": 16, "B": 40, "C": 44}), (cards, {"B": 22, "C": 40})):
         for cell in sheet[1]:
             cell.font = Font(bold=True)

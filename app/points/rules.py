@@ -7,42 +7,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from app.points.periods import SCOPES
-from app.validation import BAD_DATE, pydantic_problems, yaml_place
+from app.validation import BAD_DATE, FileProblems, Strict, pydantic_problems, yaml_place
 
 DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
 MAX_RULES_BYTES = 64 * 1024
 
 
-class RulesError(ValueError):
-    """The rules file is not valid; ``problems`` lists each (place, message) in zh-CN."""
+class RulesError(FileProblems):
+    """The rules file is not valid."""
 
     code = "bad_rules"
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = problems
-        super().__init__(
-            "；".join(f"{place}：{message}" if place else message for place, message in problems)
-        )
-        self.message = str(self)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    colon = "："
 
 
 Points = Field(default=0, ge=0, le=10_000)
 
 
-class Base(_Strict):
+class Base(Strict):
     points: int = Field(default=0, ge=0, le=10_000)
     category: str = "履职"
     member_types: list[str] = Field(default_factory=lambda: ["正式党员", "预备党员"])
 
 
-class QuizRules(_Strict):
+class QuizRules(Strict):
     category: str = "学习"
     participation: int = Points
     per_correct: int = Points
@@ -50,7 +40,7 @@ class QuizRules(_Strict):
     winning_branch: int = Points
 
 
-class ScenarioRules(_Strict):
+class ScenarioRules(Strict):
     category: str = "组织生活"
     participation: int = Points
     per_checkpoint: int = Points
@@ -58,18 +48,18 @@ class ScenarioRules(_Strict):
     deduction_correct: int = Points
 
 
-class TaskRules(_Strict):
+class TaskRules(Strict):
     category: str = "志愿服务"
     completed: int = Points
 
 
-class Activities(_Strict):
+class Activities(Strict):
     quiz: QuizRules = QuizRules()
     scenario: ScenarioRules = ScenarioRules()
     task: TaskRules = TaskRules()
 
 
-class Rules(_Strict):
+class Rules(Strict):
     categories: list[str] = Field(min_length=1, max_length=20)
     member_types: list[str] = Field(min_length=1, max_length=10)
     assessed: list[str] = Field(min_length=1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -24,25 +23,14 @@ def scenario_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报告")
 def scenario_check(file: Path, as_json: bool) -> None:
+    from app.cli import echo_check
     from app.scenario.schema import ScenarioError, parse_scenario, report_lines
 
     try:
         scenario = parse_scenario(file.read_bytes())
     except ScenarioError as error:
-        if as_json:
-            problems = [{"place": place, "message": message} for place, message in error.problems]
-            click.echo(json.dumps({"ok": False, "problems": problems}, ensure_ascii=False, indent=2))
-        else:
-            click.echo(f"{file.name}：发现 {len(error.problems)} 个问题")
-            for place, message in error.problems:
-                click.echo(f"  {place}: {message}" if place else f"  {message}")
-        sys.exit(1)
-    if as_json:
-        click.echo(json.dumps({"ok": True, "id": scenario.id, "title": scenario.title}, ensure_ascii=False))
-    else:
-        click.echo(f"{file.name}：检查通过")
-        for line in report_lines(scenario):
-            click.echo(f"  {line}")
+        echo_check(file.name, error, {}, [], as_json)
+    echo_check(file.name, None, {"id": scenario.id, "title": scenario.title}, report_lines(scenario), as_json)
 
 
 @scenario_group.command("load", help="检查并导入剧本（同一 id 的剧本会被替换）")

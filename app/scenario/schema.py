@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from app.validation import BAD_DATE, pydantic_problems, yaml_place
+from app.validation import BAD_DATE, FileProblems, Strict, pydantic_problems, yaml_place
 from question_bank.readers import QUESTION_KEYS
 from question_bank.schema import Question, RawQuestion, build_question
 
@@ -27,29 +27,18 @@ VISIBILITIES = ("group", "role", "finder")
 REVIEW_STATUSES = ("draft", "approved", "rejected")
 
 
-class ScenarioError(ValueError):
-    """The file is not a valid scenario; ``problems`` lists each (place, message) in zh-CN."""
+class ScenarioError(FileProblems):
+    """The file is not a valid scenario."""
 
     code = "bad_scenario"
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = problems
-        super().__init__(
-            "；".join(f"{place}: {message}" if place else message for place, message in problems)
-        )
-        self.message = str(self)
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Players(_Strict):
+class Players(Strict):
     min: int = Field(ge=1, le=12)
     max: int = Field(ge=1, le=12)
 
 
-class Review(_Strict):
+class Review(Strict):
     status: Literal["draft", "approved", "rejected"]
     reviewer: str = Field(default="", max_length=100)
     date: str = Field(default="", max_length=40)
@@ -61,19 +50,19 @@ class Review(_Strict):
         return str(value) if value is not None and not isinstance(value, str) else value
 
 
-class ScenarioPoints(_Strict):
+class ScenarioPoints(Strict):
     participation: int | None = Field(default=None, ge=0, le=1000)
     per_checkpoint: int | None = Field(default=None, ge=0, le=1000)
     per_clue: int | None = Field(default=None, ge=0, le=1000)
     deduction_correct: int | None = Field(default=None, ge=0, le=1000)
 
 
-class RoleAct(_Strict):
+class RoleAct(Strict):
     script: str = Field(default="", max_length=4000)
     clues: list[str] = Field(default_factory=list, max_length=20)
 
 
-class Role(_Strict):
+class Role(Strict):
     id: str = Id
     name: str = Field(min_length=1, max_length=40)
     required: bool = True
@@ -92,7 +81,7 @@ class Role(_Strict):
         return value
 
 
-class Act(_Strict):
+class Act(Strict):
     id: str = Id
     type: Literal["read", "introduce", "search", "discuss", "checkpoint", "vote", "reveal"]
     title: str = Field(min_length=1, max_length=60)
@@ -103,13 +92,13 @@ class Act(_Strict):
     checkpoints: list[str] = Field(default_factory=list, max_length=20)
 
 
-class Place(_Strict):
+class Place(Strict):
     id: str = Id
     name: str = Field(min_length=1, max_length=40)
     barred: list[str] = Field(default_factory=list)
 
 
-class Clue(_Strict):
+class Clue(Strict):
     id: str = Id
     title: str = Field(min_length=1, max_length=60)
     text: str = Text
@@ -123,17 +112,17 @@ class Clue(_Strict):
     parent: str | None = None
 
 
-class Checkpoint(_Strict):
+class Checkpoint(Strict):
     id: str = Id
     question: dict[str, Any]
 
 
-class FinalOption(_Strict):
+class FinalOption(Strict):
     id: str = Id
     text: str = Field(min_length=1, max_length=200)
 
 
-class Final(_Strict):
+class Final(Strict):
     type: Literal["vote", "deduction"]
     prompt: str = Field(min_length=1, max_length=200)
     options: list[FinalOption] = Field(default_factory=list, max_length=12)
@@ -141,14 +130,14 @@ class Final(_Strict):
     endings: dict[str, str] = Field(default_factory=dict)
 
 
-class Reveal(_Strict):
+class Reveal(Strict):
     text: str = Field(min_length=1, max_length=8000)
     history: str = Field(min_length=1, max_length=8000)
     sources: list[str] = Field(min_length=1, max_length=30)
     lesson: str = Field(min_length=1, max_length=4000)
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     id: str = Id
     title: str = Field(min_length=1, max_length=60)
     summary: str = Field(min_length=1, max_length=2000)

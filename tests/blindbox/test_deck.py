@@ -741,7 +741,7 @@ def test_arena_deck_check_prints_every_problem_and_exits_1(tmp_path: Path) -> No
     result = CliRunner().invoke(deck_check, [str(broken)])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "broken.yaml：发现 2 个问题，盲盒不能载入",
+        "broken.yaml：发现 2 个问题",
         "  rules.offer: 应为 1、3 之一",
         "  cards[0].rarity: 应为 普通、稀有、隐藏 之一",
     ]
@@ -750,7 +750,7 @@ def test_arena_deck_check_prints_every_problem_and_exits_1(tmp_path: Path) -> No
     result = CliRunner().invoke(deck_check, [str(empty)])
     assert (result.exit_code, result.output.splitlines()) == (
         1,
-        ["empty.yaml：发现 1 个问题，盲盒不能载入", "  文件是空的"],
+        ["empty.yaml：发现 1 个问题", "  文件是空的"],
     )
 
 

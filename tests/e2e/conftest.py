@@ -42,3 +42,21 @@ def browser() -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+ERRORS: list[str] = []  # uncaught exceptions, console errors (a CSP violation is one), HTTP >= 400
+
+
+def watch(page: Any) -> Any:
+    """Record every error of ``page``; the test fails at its end if any was recorded."""
+    page.on("pageerror", lambda error: ERRORS.append(f"{page.url}: {error}"))
+    page.on("response", lambda r: r.status >= 400 and ERRORS.append(f"HTTP {r.status} {r.url}"))
+    page.on("console", lambda m: m.type == "error" and ERRORS.append(f"{page.url}: {m.text} {m.location}"))
+    return page
+
+
+@pytest.fixture(autouse=True)
+def no_page_errors() -> Iterator[None]:
+    ERRORS.clear()
+    yield
+    assert ERRORS == []

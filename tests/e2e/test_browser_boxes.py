@@ -8,7 +8,6 @@ Screenshots go to tests/e2e/artifacts/ (boxes-*.png)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from app.accounts import set_member_password, set_user
 from app.blindbox.tasks import load_deck
 from app.extensions import database
 from app.models import PointEntry, TaskDraw, utcnow
+from tests.e2e.conftest import watch
 from tests.live.conftest import Server
 from tests.points.factories import branch, member
 
@@ -51,25 +51,6 @@ cards:
   - {id: photo, title: 参加一次志愿活动, category: 服务, points: 6, proof: photo, rarity: 隐藏}
 """
 CARD_IDS = {"study", "essay", "visit", "share", "photo"}
-
-ERRORS: list[str] = []  # uncaught exceptions, console errors (a CSP violation is one), HTTP >= 400
-
-
-def watch(page: Page) -> Page:
-    page.on("pageerror", lambda error: ERRORS.append(f"{page.url}: {error}"))
-    page.on("response", lambda r: r.status >= 400 and ERRORS.append(f"HTTP {r.status} {r.url}"))
-    page.on(
-        "console",
-        lambda m: m.type == "error" and ERRORS.append(f"{page.url}: {m.text} {m.location}"),
-    )
-    return page
-
-
-@pytest.fixture(autouse=True)
-def no_page_errors() -> Iterator[None]:
-    ERRORS.clear()
-    yield
-    assert ERRORS == []
 
 
 def seed(app: Any) -> dict[str, int]:

@@ -12,7 +12,6 @@ import json
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from app.extensions import database
 from app.realtime import scenario_runs
 from app.scenario import protocol
 from app.scenario.results import load_scenario, open_run
+from tests.e2e.conftest import watch
 from tests.live.conftest import Server
 
 pytestmark = pytest.mark.e2e
@@ -43,28 +43,6 @@ def new_run(app: Any) -> tuple[str, str]:
     run, token = open_run(database(app), scenario_runs(app), "mini-radio", groups=1, props_per_group=False)
     assert run.pin
     return run.pin, token
-
-
-ERRORS: list[str] = []  # uncaught exceptions and console errors (a CSP violation is one) of every page
-
-
-def watch(page: Page) -> Page:
-    page.on("pageerror", lambda error: ERRORS.append(f"{page.url}: {error}"))
-    page.on("response", lambda r: r.status >= 400 and ERRORS.append(f"HTTP {r.status} {r.url}"))
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error" and ERRORS.append(f"{page.url}: {message.text} {message.location}")
-        ),
-    )
-    return page
-
-
-@pytest.fixture(autouse=True)
-def no_page_errors() -> Iterator[None]:
-    ERRORS.clear()
-    yield
-    assert ERRORS == []
 
 
 def open_phone(browser: Any, url: str, width: int = PHONE_SIZE["width"]) -> Page:

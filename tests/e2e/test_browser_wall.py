@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from playwright.sync_api import Page, expect
 from app.danmaku import protocol
 from app.live.store import LiveStore
 from app.realtime import danmaku_walls
+from tests.e2e.conftest import watch
 from tests.live.conftest import Phone, Server, new_game, single
 
 pytestmark = pytest.mark.e2e
@@ -33,22 +33,6 @@ SCREEN_SIZE = {"width": 1920, "height": 1080}
 LAPTOP_SIZE = {"width": 1366, "height": 900}
 PHONE_SIZE = {"width": 390, "height": 844}
 XSS = ["<img src=x onerror=window.__xss=1>", "<script>window.__xss=2</script>"]
-
-ERRORS: list[str] = []  # uncaught exceptions, console errors (a CSP violation is one), HTTP errors
-
-
-def watch(page: Page) -> Page:
-    page.on("pageerror", lambda error: ERRORS.append(f"{page.url}: {error}"))
-    page.on("response", lambda r: r.status >= 400 and ERRORS.append(f"HTTP {r.status} {r.url}"))
-    page.on("console", lambda m: m.type == "error" and ERRORS.append(f"{page.url}: {m.text} {m.location}"))
-    return page
-
-
-@pytest.fixture(autouse=True)
-def no_page_errors() -> Iterator[None]:
-    ERRORS.clear()
-    yield
-    assert ERRORS == []
 
 
 def open_phone(browser: Any, url: str) -> Page:
