@@ -17,6 +17,7 @@ from flask_socketio import SocketIO, join_room, leave_room
 
 from app.live import protocol
 from app.live.games import Emit, LiveGames, game_room, host_room, player_room
+from app.live.limits import ConnectionLimits
 from app.live.protocol import ProtocolError
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ RATE_LIMITS = {
     "scenario": (20, 10_000),
     "wall": (30, 10_000),  # the wall's own per-player limit (1 per 3 s, burst 3) comes first
 }
+
+
+LIMITS = ConnectionLimits()  # this process's connections
 
 
 def live() -> LiveGames:
@@ -65,7 +69,7 @@ def handler(
         def wrapped(data: Any = None, *_extra: Any) -> dict[str, Any]:
             try:
                 limit, window = RATE_LIMITS[kind]
-                wait = live().store.rate_limited(request.sid, kind, limit, window)  # type: ignore[attr-defined]
+                wait = LIMITS.wait_ms(request.sid, kind, limit, window)  # type: ignore[attr-defined]
                 if wait:
                     return error("rate_limited", retry_ms=wait)
                 return function(data)
@@ -146,7 +150,7 @@ def register(socketio: SocketIO) -> None:
         connection()["player"] = (join.pin, snapshot["player_id"])
         join_room(game_room(join.pin))
         join_room(player_room(join.pin, snapshot["player_id"]))
-        socketio.emit(protocol.GAME_PLAYERS, live().roster_payload(join.pin), to=host_room(join.pin))
+        announce_roster(socketio, join.pin)
         return protocol.ok(**snapshot)
 
     @socketio.on(protocol.PLAYER_ANSWER)
@@ -157,12 +161,14 @@ def register(socketio: SocketIO) -> None:
         seat = connection().get("player")
         if not seat or seat[0] != answer.pin:
             raise ProtocolError("not_joined")
-        ack, emits = live().answer(answer.pin, seat[1], answer.q, answer.choice)
-        send(socketio, emits)
+        ack, may_be_last = live().submit_answer(answer.pin, seat[1], answer.q, answer.choice)
+        if may_be_last:
+            close_soon(socketio, answer.pin, answer.q)
         return protocol.ok(**ack)
 
     @socketio.on("disconnect")
     def disconnect(*_args: Any) -> None:
+        LIMITS.forget(request.sid)  # type: ignore[attr-defined]
         for hook in socketio.arena_disconnect_hooks:  # type: ignore[attr-defined]
             hook()
         seat = connection().get("player")
@@ -172,6 +178,50 @@ def register(socketio: SocketIO) -> None:
             send(socketio, live().disconnect(seat[0], seat[1], request.sid))  # type: ignore[attr-defined]
         except redis.RedisError:
             log.warning("Redis unavailable while %s left game %s", seat[1], seat[0])
+
+
+def close_soon(socketio: SocketIO, pin: str, q: int) -> None:
+    """Close the question if everyone has answered, after this answer is acknowledged: the
+    close scores every player and sends every result, and the last phone to answer should
+    not wait for that (nor the answers that arrive meanwhile). Several answers may ask at
+    once; the close itself is atomic, so one of them closes."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def close() -> None:
+        try:
+            with app.app_context():
+                send(socketio, live().close_if_all_answered(pin, q))
+        except redis.RedisError:  # the deadline closes it then
+            log.warning("Redis unavailable while closing question %s of %s early", q, pin)
+        except Exception:
+            log.exception("closing question %s of %s failed", q, pin)
+
+    socketio.start_background_task(close)
+
+
+ROSTER_DELAY = 0.25  # seconds: joins within it share one game:players to the host
+_roster_due: set[str] = set()  # games of this process with a roster announcement on its way
+
+
+def announce_roster(socketio: SocketIO, pin: str) -> None:
+    """Send the host the lobby's roster shortly after a join, once for all the joins that
+    came meanwhile. The roster grows with the hall: sent on every join, 2,000 phones joining
+    at once would cost 2,000 rosters of up to 2,000 names each."""
+    if pin in _roster_due:
+        return
+    _roster_due.add(pin)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def later() -> None:
+        socketio.sleep(ROSTER_DELAY)
+        _roster_due.discard(pin)  # a join from here on schedules the next announcement
+        try:
+            with app.app_context():
+                socketio.emit(protocol.GAME_PLAYERS, live().roster_payload(pin), to=host_room(pin))
+        except redis.RedisError:
+            log.warning("Redis unavailable while announcing the roster of %s", pin)
+
+    socketio.start_background_task(later)
 
 
 def run_ticker(socketio: SocketIO, app: Any, interval: float = 0.1) -> None:

@@ -9,7 +9,7 @@ a network. Rooms: ``game:<pin>`` (everyone), ``host:<pin>`` (host screens),
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 LEADERBOARD_SIZE = 10
 PODIUM_SIZE = 3
+QUESTION_CACHE = 512  # questions of live games kept per process
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,10 @@ class LiveGames:
         self.store = store
         self.tokens = URLSafeSerializer(secret_key, salt="arena.rejoin")
         self.finish_game = finish  # writes a finished game to SQL; returns its id
+        # (pin, q) → (question, the game's created_ms): a question never changes during a
+        # game, and every answer needs it to check the choice; the answer's own script
+        # refuses it (``stale``) if the PIN has since been given to another game.
+        self._questions: OrderedDict[tuple[str, int], tuple[dict[str, Any], str]] = OrderedDict()
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -96,14 +101,12 @@ class LiveGames:
 
     def state_payload(self, pin: str, state: QuizState | None = None) -> dict[str, Any]:
         state = state or self._state(pin)
-        players = self.store.players(pin)
-        kicked = self.store.kicked(pin)
         payload: dict[str, Any] = {
             "pin": pin,
             "phase": state.phase,
             "q": state.q,
             "total": state.total,
-            "players": len(players) - len(kicked & set(players)),
+            "players": self.store.seated_count(pin),  # not the whole roster: this runs on every join
             "server_ms": self.store.now_ms(),
             "answered": self.store.answered_count(pin, state.q) if state.q >= 0 else 0,
         }
@@ -412,7 +415,7 @@ class LiveGames:
         """Everything a (re)connecting phone needs: seat, phase, whether it answered, its result."""
         state = self._state(pin)
         player = self.store.player(pin, player_id) or {}
-        score = self.store.scores(pin).get(player_id, {"score": 0, "correct": 0, "streak": 0})
+        score = self.store.score(pin, player_id) or {"score": 0, "correct": 0, "streak": 0}
         snapshot: dict[str, Any] = {
             "player_id": player_id,
             "rejoin_token": self.rejoin_token(pin, player_id),
@@ -428,20 +431,43 @@ class LiveGames:
                 snapshot["result"] = self.store.result(pin, state.q, player_id)
         return snapshot
 
+    def _question(self, pin: str, q: int, fresh: bool = False) -> tuple[dict[str, Any], str]:
+        cached = None if fresh else self._questions.get((pin, q))
+        if cached is None:
+            question, created = self.store.game_question(pin, q)
+            if question is None:
+                raise ProtocolError("not_open" if self.store.exists(pin) else "game_not_found")
+            cached = self._questions[(pin, q)] = (question, created)
+            while len(self._questions) > QUESTION_CACHE:
+                self._questions.popitem(last=False)
+        return cached
+
     def answer(self, pin: str, player_id: str, q: int, choice: Any) -> tuple[dict[str, Any], list[Emit]]:
-        question = self.store.question(pin, q)
-        if question is None:
-            raise ProtocolError("not_open" if self.store.exists(pin) else "game_not_found")
-        choice = protocol.validate_choice(question, choice)
-        counted = choice if question["type"] in ("single", "multiple", "judge") else []
-        code, elapsed, _answered = self.store.submit(pin, player_id, q, choice, counted)
-        if code != "ok":
-            raise ProtocolError(code)
-        emits: list[Emit] = []
-        # The count is a cheap first check; the per-player check only runs when it passes.
-        if self.store.may_all_have_answered(pin, q) and self.store.all_online_answered(pin, q):
-            emits = self.close_if_due(pin, q)  # everyone connected has answered: close early
-        return {"accepted": True, "elapsed_ms": elapsed}, emits
+        """Store the answer and, if it was the last one, close the question: the
+        acknowledgement and what to send."""
+        ack, may_be_last = self.submit_answer(pin, player_id, q, choice)
+        return ack, (self.close_if_all_answered(pin, q) if may_be_last else [])
+
+    def close_if_all_answered(self, pin: str, q: int) -> list[Emit]:
+        if self.store.all_online_answered(pin, q):
+            return self.close_if_due(pin, q)  # everyone connected has answered: close early
+        return []
+
+    def submit_answer(self, pin: str, player_id: str, q: int, choice: Any) -> tuple[dict[str, Any], bool]:
+        """Store the answer: the acknowledgement, and whether everyone may now have answered
+        (then ``close_if_all_answered`` decides). One round trip to Redis for 2,000 phones
+        answering within seconds; the question comes from this process's cache."""
+        for fresh in (False, True):
+            question, created = self._question(pin, q, fresh)
+            checked = protocol.validate_choice(question, choice)
+            counted = checked if question["type"] in ("single", "multiple", "judge") else []
+            submitted = self.store.submit(pin, player_id, q, checked, counted, created)
+            if submitted.code != "stale":
+                break
+        if submitted.code != "ok":
+            raise ProtocolError("not_open" if submitted.code == "stale" else submitted.code)
+        # The counts are a cheap first check; the per-player check only runs when it passes.
+        return {"accepted": True, "elapsed_ms": submitted.elapsed}, submitted.may_be_last
 
     def disconnect(self, pin: str, player_id: str, sid: str) -> list[Emit]:
         """A phone left; if everyone still connected has answered, the question closes."""
@@ -469,5 +495,7 @@ class LiveGames:
                     "answered": self.store.answered_count(pin, state.q),
                     "players": self.store.online_count(pin),
                 }
-                emits.append(Emit(protocol.GAME_ANSWERED, payload, game_room(pin)))
+                # The host screen shows it; phones do not, and 2,000 of them at four a second
+                # would be 8,000 frames a second for nothing.
+                emits.append(Emit(protocol.GAME_ANSWERED, payload, host_room(pin)))
         return emits

@@ -13,7 +13,7 @@ import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 
@@ -56,6 +56,9 @@ if tonumber(cjson.decode(seat)['joined_q']) >= tonumber(ARGV[2]) then return {'n
 if phase ~= 'question' or tonumber(redis.call('HGET', game, 'q')) ~= tonumber(ARGV[2]) then
   return {'not_open'}
 end
+-- The caller checked the choice against a question it cached: of this game, not of an
+-- earlier game that had the same PIN.
+if ARGV[4] ~= '' and redis.call('HGET', game, 'created_ms') ~= ARGV[4] then return {'stale'} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if now < tonumber(redis.call('HGET', game, 'open_ms')) then return {'not_open'} end
@@ -64,12 +67,14 @@ local elapsed = now - tonumber(redis.call('HGET', game, 'open_ms'))
 if redis.call('HSETNX', KEYS[2], ARGV[1], cjson.encode({c = cjson.decode(ARGV[3]), e = elapsed})) == 0 then
   return {'duplicate_answer'}
 end
-for i = 4, #ARGV do redis.call('HINCRBY', KEYS[3], ARGV[i], 1) end
+for i = 5, #ARGV do redis.call('HINCRBY', KEYS[3], ARGV[i], 1) end
 local answered = redis.call('HINCRBY', KEYS[3], 'n', 1)
 local ttl = redis.call('HGET', game, 'ttl')
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('EXPIRE', KEYS[3], ttl)
-return {'ok', tostring(elapsed), tostring(answered)}
+-- What the caller needs to know whether everyone may have answered, in the same round trip.
+local late = redis.call('HGET', KEYS[3], 'late') or '0'
+return {'ok', tostring(elapsed), tostring(answered), late, tostring(redis.call('HLEN', KEYS[6]))}
 """
 
 # Seats a new player: the nickname must be free (case-insensitively) and the game not full.
@@ -103,17 +108,25 @@ end
 return 0
 """
 
-# Fixed-window counter: at most ARGV[1] hits per ARGV[2] milliseconds.
-_RATE = """
-local hits = redis.call('INCR', KEYS[1])
-if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if hits > tonumber(ARGV[1]) then return redis.call('PTTL', KEYS[1]) end
-return 0
-"""
-
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Submission(NamedTuple):
+    """What storing an answer said: ``code`` "ok" or a refusal; for "ok", the elapsed ms, the
+    answers so far, the players seated while the question was open, the players online."""
+
+    code: str
+    elapsed: int = 0
+    answered: int = 0
+    late: int = 0
+    online: int = 0
+
+    @property
+    def may_be_last(self) -> bool:
+        """The cheap test before the exact ``all_online_answered``."""
+        return self.answered + self.late >= self.online
 
 
 class LiveStore:
@@ -125,7 +138,6 @@ class LiveStore:
         self._submit = client.register_script(_SUBMIT)
         self._join = client.register_script(_JOIN)
         self._disconnect = client.register_script(_DISCONNECT)
-        self._rate = client.register_script(_RATE)
 
     # -- keys ------------------------------------------------------------------------
 
@@ -218,6 +230,15 @@ class LiveStore:
     def meta(self, pin: str) -> dict[str, str]:
         return self.redis.hmget(self.game_key(pin), "created_ms", "game_id")  # type: ignore[return-value]
 
+    def game_question(self, pin: str, q: int) -> tuple[dict[str, Any] | None, str]:
+        """Question ``q`` and the game's ``created_ms``, which names this game among all that
+        ever had this PIN."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.lindex(self.key(pin, "questions"), q)
+        pipe.hget(self.game_key(pin), "created_ms")
+        raw, created = pipe.execute()
+        return (json.loads(raw) if raw else None), created or ""
+
     def question(self, pin: str, q: int) -> dict[str, Any] | None:
         raw = self.redis.lindex(self.key(pin, "questions"), q)
         return json.loads(raw) if raw else None
@@ -276,6 +297,14 @@ class LiveStore:
     def is_kicked(self, pin: str, player_id: str) -> bool:
         return bool(self.redis.sismember(self.key(pin, "kicked"), player_id))
 
+    def seated_count(self, pin: str) -> int:
+        """Players who joined and were not removed (a kicked id is always a player's)."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hlen(self.key(pin, "players"))
+        pipe.scard(self.key(pin, "kicked"))
+        joined, kicked = pipe.execute()
+        return int(joined) - int(kicked)
+
     def kicked(self, pin: str) -> set[str]:
         return set(self.redis.smembers(self.key(pin, "kicked")))
 
@@ -314,22 +343,30 @@ class LiveStore:
     # -- answers ---------------------------------------------------------------------
 
     def submit(
-        self, pin: str, player_id: str, q: int, choice: Any, counted: Iterable[int | str]
-    ) -> tuple[str, int, int]:
-        """Record an answer atomically: (code, elapsed_ms, answered_count); code "ok" or an error."""
+        self,
+        pin: str,
+        player_id: str,
+        q: int,
+        choice: Any,
+        counted: Iterable[int | str],
+        created_ms: str = "",
+    ) -> Submission:
+        """Record an answer atomically; code "ok" or an error. With ``created_ms`` (the game's,
+        from ``game_question``) the answer is refused as ``stale`` if the PIN now names
+        another game."""
         keys = [
             self.game_key(pin),
             self.key(pin, f"answers:{q}"),
             self.key(pin, f"counts:{q}"),
             self.key(pin, "players"),
             self.key(pin, "kicked"),
+            self.key(pin, "sids"),
         ]
-        result = self._submit(
-            keys=keys, args=[player_id, q, json.dumps(choice, ensure_ascii=False), *[str(c) for c in counted]]
-        )
+        args = [player_id, q, json.dumps(choice, ensure_ascii=False), created_ms, *[str(c) for c in counted]]
+        result = self._submit(keys=keys, args=args)
         if result[0] != "ok":
-            return str(result[0]), 0, 0
-        return "ok", int(result[1]), int(result[2])
+            return Submission(str(result[0]))
+        return Submission("ok", *(int(value) for value in result[1:]))
 
     def answers(self, pin: str, q: int) -> dict[str, dict[str, Any]]:
         return {
@@ -350,15 +387,14 @@ class LiveStore:
         pipe.expire(key, GAME_TTL)
         pipe.execute()
 
-    def may_all_have_answered(self, pin: str, q: int) -> bool:
-        """The cheap test run on every answer before the exact ``all_online_answered``."""
-        answered, late = self.redis.hmget(self.key(pin, f"counts:{q}"), ["n", "late"])
-        return int(answered or 0) + int(late or 0) >= self.online_count(pin)
-
     def counts(self, pin: str, q: int) -> dict[str, int]:
         return {k: int(v) for k, v in self.redis.hgetall(self.key(pin, f"counts:{q}")).items()}
 
     # -- scores ----------------------------------------------------------------------
+
+    def score(self, pin: str, player_id: str) -> dict[str, Any] | None:
+        raw = self.redis.hget(self.key(pin, "scores"), player_id)
+        return json.loads(raw) if raw else None
 
     def scores(self, pin: str) -> dict[str, dict[str, Any]]:
         """Per player: score, correct (count), streak, time (ms of correct answers)."""
@@ -398,10 +434,6 @@ class LiveStore:
         return json.loads(raw) if raw else None
 
     # -- limits ----------------------------------------------------------------------
-
-    def rate_limited(self, subject: str, kind: str, limit: int, window_ms: int) -> int:
-        """0 if allowed, else the milliseconds to wait."""
-        return int(self._rate(keys=[f"{PREFIX}rate:{kind}:{subject}"], args=[limit, window_ms]))
 
     def claim_tick(self, pin: str, window_ms: int) -> bool:
         """True for the one process that may send the answered count in this window."""

@@ -281,7 +281,7 @@ socket.on("disconnect", () => notice("与服务器的连接中断，正在重连
 socket.on("connect_error", () => notice("无法连接服务器，正在重试……", true));
 // The phase changed (room game:<pin>).
 socket.on(E.game_state, drawState);
-// Answered count while a question is open, a few times a second (room game:<pin>).
+// Answered count while a question is open, a few times a second (room host:<pin>).
 socket.on(E.game_answered, (data) => {
   if (data.q !== q) return;
   $("answered-count").textContent = data.answered;
