@@ -396,11 +396,59 @@ def serve(host: str | None, port: int | None, quiet: bool) -> None:
     click.echo(banner(settings.public_url, host, port, with_qr=not quiet), nl=False)
     sys.stdout.flush()
     socketio.start_background_task(run_ticker, socketio, app, settings.tick_ms / 1000)
+    from app.entry import tune_gc
+
+    tune_gc()
     try:
-        socketio.run(app, host=host, port=port, max_size=settings.max_connections, log_output=False)
+        # eventlet's server refuses connections past its pool (1024 by default); gevent's has none.
+        pool = {"max_size": settings.max_connections} if settings.async_mode == "eventlet" else {}
+        socketio.run(app, host=host, port=port, log_output=False, **pool)
     finally:
         close_message_queue()
         redis.stop()
+
+
+# -- load --------------------------------------------------------------------------------
+
+
+@click.command(
+    "bench",
+    help="负载测试（bench/）：默认跑整套；也可 arena bench run --players 2000 …",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    from bench.__main__ import main as bench_main
+
+    sys.exit(bench_main(list(args) or ["suite"]))
+
+
+@click.command("rehearse", help="活动前演练：用模拟手机压测自己的服务器，给出能否承载的结论")
+@click.option("--players", default=500, show_default=True, type=click.IntRange(1, 10_000), help="模拟手机数")
+@click.option("--url", required=True, help="服务器地址，例如 https://dangjian.example.com")
+@click.option("--pin", required=True, help="为演练开的一场比赛的 PIN")
+@click.option("--host-token", required=True, help="这场比赛的主持人令牌（arena game new --json 输出）")
+@click.option("--questions", default=3, show_default=True, type=click.IntRange(1, 50), help="作答的题数")
+@click.option(
+    "--window", default=3.0, show_default=True, type=click.FloatRange(0.5, 60), help="每题在几秒内全部作答"
+)
+def rehearse(players: int, url: str, pin: str, host_token: str, questions: int, window: float) -> None:
+    from bench.loadgen import Settings, save
+    from bench.rehearse import rehearse as run_rehearsal
+    from bench.rehearse import verdict
+
+    settings = Settings(
+        players=players, questions=questions, window=window, time_limit=120,
+        workers=players // 2500 + 1, label=f"rehearse-{players}",
+    )  # fmt: skip
+    try:
+        result = run_rehearsal(url, pin, host_token, settings)
+    except (OSError, RuntimeError, TimeoutError) as error:
+        fail("rehearse_failed", f"演练没能完成：{error}", False)
+    path = save(result)
+    for line in verdict(result):
+        click.echo(line)
+    click.echo(f"（详细结果：{path}）")
 
 
 def register(app: Any) -> None:
@@ -419,6 +467,8 @@ def register(app: Any) -> None:
         points_group,
         scenario_group,
         deck_group,
+        bench,
+        rehearse,
         serve,
     ):
         app.cli.add_command(command)
