@@ -459,7 +459,12 @@ class LiveGames:
         answering within seconds; the question comes from this process's cache."""
         for fresh in (False, True):
             question, created = self._question(pin, q, fresh)
-            checked = protocol.validate_choice(question, choice)
+            try:
+                checked = protocol.validate_choice(question, choice)
+            except ProtocolError:
+                if fresh:
+                    raise
+                continue  # wrong for the cached question: it may be an earlier game's
             counted = checked if question["type"] in ("single", "multiple", "judge") else []
             submitted = self.store.submit(pin, player_id, q, checked, counted, created)
             if submitted.code != "stale":

@@ -575,3 +575,30 @@ def test_a_reloaded_host_screen_gets_what_the_phase_shows(live: Live, store: Liv
     assert [p["nickname"] for p in live.host_join(pin, token)["leaderboard"]["players"]] == ["甲"]
     live.advance(pin, "next")
     assert [p["nickname"] for p in live.host_join(pin, token)["podium"]["podium"]] == ["甲"]
+
+
+def test_a_cached_question_of_an_earlier_game_with_the_same_pin_is_not_used(live: Live) -> None:
+    """Answers check the choice against a question cached in the process; if the PIN now
+    names another game (the first expired, a new one drew the same PIN), the answer script
+    refuses the stale question and the fresh one is fetched and used."""
+    pin = create(live, [single("新的一题", ["甲", "乙", "丙", "丁"], 3)])
+    seat = join(live, pin, "张三", "红队")["player_id"]
+    live.advance(pin, "start")
+    # What an earlier game with this PIN left in the cache: two options, another created_ms.
+    live._questions[(pin, 0)] = (single("旧的一题", ["对", "错"], 0), "1")
+    ack, _emits = live.answer(pin, seat, 0, [3])  # option 丁: only the fresh question has it
+    assert ack["accepted"] is True
+    assert live.store.answers(pin, 0)[seat]["c"] == [3]
+    assert live._questions[(pin, 0)][0]["stem"] == "新的一题"
+
+
+def test_the_answer_script_refuses_a_question_checked_for_another_game(live: Live) -> None:
+    pin = create(live, [single("题", ["甲", "乙"], 0)])
+    seat = join(live, pin, "李四", "红队")["player_id"]
+    live.advance(pin, "start")
+    assert live.store.submit(pin, seat, 0, [0], [0], created_ms="1").code == "stale"
+    assert live.store.answers(pin, 0) == {}
+    _question, created = live.store.game_question(pin, 0)
+    submitted = live.store.submit(pin, seat, 0, [0], [0], created_ms=created)
+    assert (submitted.code, submitted.answered, submitted.late, submitted.online) == ("ok", 1, 0, 1)
+    assert submitted.may_be_last
