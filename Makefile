@@ -38,8 +38,9 @@ db-upgrade: $(VENV)/.installed ## apply database migrations
 seed: $(VENV)/.installed ## create the first organizer and load the sample banks into an empty database
 	$(ARENA) seed
 
-bench: $(VENV)/.installed ## load benchmarks (results under bench/results/)
-	@echo "make bench: the load generator arrives with issue 8" >&2; exit 2
+bench: $(VENV)/.installed ## load benchmarks: the cost curve, the floor, 2 processes, gevent (results under bench/results/)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench suite $(BENCH_ARGS)
 
 clean: ## remove the virtual environment
 	rm -rf $(VENV)

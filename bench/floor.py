@@ -1,0 +1,107 @@
+"""The floor: a bare Flask-SocketIO server on the same async mode that only acknowledges and
+broadcasts (no game rules, no Redis, no database), speaking just enough of docs/PROTOCOL.md
+for the load generator to run against it unchanged. What our game costs on top of
+Flask-SocketIO itself is the difference between the two runs.
+
+``python -m bench.floor --port P --async-mode eventlet|gevent``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--async-mode", default="eventlet", choices=["eventlet", "gevent"])
+    options = parser.parse_args()
+    if options.async_mode == "eventlet":
+        import eventlet
+
+        eventlet.monkey_patch()
+    else:
+        from gevent import monkey
+
+        monkey.patch_all()
+    from flask import Flask, request
+    from flask_socketio import SocketIO, join_room
+
+    app = Flask(__name__)
+    socketio = SocketIO(app, async_mode=options.async_mode, cors_allowed_origins="*")
+    game: dict[str, Any] = {
+        "phase": "lobby",
+        "q": -1,
+        "players": 0,
+        "answered": set(),
+        "total": 0,
+    }
+
+    def now_ms() -> int:
+        return int(time.time() * 1000)
+
+    def state(phase: str) -> dict[str, Any]:
+        game["phase"] = phase
+        ms = now_ms()
+        return {
+            "pin": "100000",
+            "phase": phase,
+            "q": game["q"],
+            "total": game["total"],
+            "players": game["players"],
+            "answered": len(game["answered"]),
+            "server_ms": ms,
+            "open_ms": ms,
+            "deadline_ms": ms + 20_000,
+        }
+
+    @socketio.on("player:join")
+    def player_join(data: Any) -> dict[str, Any]:
+        game["players"] += 1
+        join_room("game")
+        return {"ok": True, "player_id": request.sid, "state": state(game["phase"])}  # type: ignore[attr-defined]
+
+    @socketio.on("host:join")
+    def host_join(data: Any) -> dict[str, Any]:
+        join_room("game")
+        return {"ok": True}
+
+    @socketio.on("player:answer")
+    def player_answer(data: Any) -> dict[str, Any]:
+        game["answered"].add(request.sid)  # type: ignore[attr-defined]
+        if game["phase"] == "question" and len(game["answered"]) >= game["players"]:
+            socketio.emit("game:state", state("reveal"), to="game")
+            socketio.emit("game:reveal", {"q": game["q"], "correct": [0]}, to="game")
+        return {"ok": True, "accepted": True, "elapsed_ms": 0}
+
+    @socketio.on("host:end")
+    def host_end(data: Any) -> dict[str, Any]:
+        game["phase"] = "ended"
+        socketio.emit("game:over", {"podium": []}, to="game")
+        return {"ok": True}
+
+    @socketio.on("host:next")
+    def host_next(data: Any) -> dict[str, Any]:
+        if game["phase"] in ("lobby", "leaderboard"):
+            game["q"] += 1
+            game["answered"] = set()
+            socketio.emit("game:state", state("question"), to="game")
+        elif game["phase"] == "reveal":
+            socketio.emit("game:leaderboard", {"players": [], "teams": []}, to="game")
+            game["phase"] = "leaderboard"
+        return {"ok": True}
+
+    from app.entry import tune_gc  # the same process settings as arena serve, for a fair floor
+
+    tune_gc()
+    print(f"floor on {options.port} ({options.async_mode})", file=sys.stderr, flush=True)
+    # eventlet's server accepts 1024 connections unless told otherwise, as arena serve tells it.
+    extra = {"max_size": 20_000} if options.async_mode == "eventlet" else {}
+    socketio.run(app, host="127.0.0.1", port=options.port, log_output=False, **extra)
+
+
+if __name__ == "__main__":
+    main()

