@@ -22,11 +22,22 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def raise_file_limit() -> None:
+    """Every phone is an open socket: a server lifts its soft limit of open files to the
+    hard limit (1024 soft is common, and would refuse the 1,021st phone)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def main() -> None:
     # eventlet says on every import that it is in bugfix-only mode (DESIGN §10); a
     # command-line user can do nothing about it.
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        raise_file_limit()
         if os.environ.get("ARENA_ASYNC_MODE", "").strip() == "gevent":
             from gevent import monkey
 

@@ -94,8 +94,9 @@ def main() -> None:
             game["phase"] = "leaderboard"
         return {"ok": True}
 
-    from app.entry import tune_gc  # the same process settings as arena serve, for a fair floor
+    from app.entry import raise_file_limit, tune_gc  # arena serve's process settings, for a fair floor
 
+    raise_file_limit()
     tune_gc()
     print(f"floor on {options.port} ({options.async_mode})", file=sys.stderr, flush=True)
     # eventlet's server accepts 1024 connections unless told otherwise, as arena serve tells it.

@@ -28,7 +28,6 @@ import os
 import platform
 import queue
 import random
-import resource
 import shutil
 import signal
 import socket
@@ -42,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.entry import tune_gc
+from app.entry import raise_file_limit, tune_gc
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -213,13 +212,6 @@ class Phone:
 # -- a generator process -----------------------------------------------------------------------
 
 
-def raise_file_limit() -> None:
-    """Each phone is a socket: lift the soft limit of open files to the hard one."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
 def worker(
     number: int, indexes: list[int], urls: list[str], pin: str, teams: list[str], settings: Settings, io: Any
 ) -> None:
@@ -356,9 +348,7 @@ def start_servers(settings: Settings, env: dict[str, str]) -> list[Process]:
                 *command,
             ]
         with log.open("wb") as out:
-            popen = subprocess.Popen(
-                command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=raise_file_limit
-            )
+            popen = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         started.append(Process(popen, f"http://127.0.0.1:{port}", log))
     for process in started:
         wait_until_up(process)
