@@ -442,6 +442,7 @@ def create_game(settings: Settings, env: dict[str, str], teams: list[str]) -> tu
         return "100000", ""
     import redis
 
+    from app.live.scoring import ScoringRules
     from app.live.store import LiveStore
 
     client = redis.Redis.from_url(env["REDIS_URL"], decode_responses=True)
@@ -454,14 +455,7 @@ def create_game(settings: Settings, env: dict[str, str], teams: list[str]) -> tu
             "team_mode": "free",
             "max_players": settings.players + 10,
             "late_join": True,
-            "scoring": {
-                "base": 1000,
-                "speed": True,
-                "streak_step": 100,
-                "streak_cap": 500,
-                "multiple": "all_or_nothing",
-                "team": "mean",
-            },
+            "scoring": ScoringRules().as_dict(),
         }
         return LiveStore(client).create_game(config, questions(settings.questions, settings.time_limit))
     finally:

@@ -18,6 +18,7 @@ import pytest
 import redis as redis_py
 import socketio
 
+from app.live.scoring import ScoringRules
 from app.live.store import LiveStore
 
 
@@ -184,14 +185,7 @@ def new_game(store: LiveStore, questions: list[dict[str, Any]], **config: Any) -
         "team_mode": "free",
         "max_players": 100,
         "late_join": True,
-        "scoring": {
-            "base": 1000,
-            "speed": True,
-            "streak_step": 100,
-            "streak_cap": 500,
-            "multiple": "all_or_nothing",
-            "team": "mean",
-        },
+        "scoring": ScoringRules().as_dict(),
         **config,
     }
     return store.create_game(settings, questions)
