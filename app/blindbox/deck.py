@@ -187,7 +187,11 @@ class Deck(Strict):
         return self
 
     def card(self, card_id: str) -> Card:
-        return next(card for card in self.cards if card.id == card_id)
+        """The card with this id; KeyError when the deck (perhaps reloaded) has none."""
+        for card in self.cards:
+            if card.id == card_id:
+                return card
+        raise KeyError(card_id)
 
 
 # -- the workbook ----------------------------------------------------------------------------

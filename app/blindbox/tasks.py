@@ -214,7 +214,10 @@ def draw(
 
 
 def _assign(row: TaskDraw, deck: Deck, card_id: str, now: dt.datetime) -> None:
-    card = deck.card(card_id)
+    try:
+        card = deck.card(card_id)
+    except KeyError:
+        raise TaskError("card_removed", "这张卡片已从盲盒中撤下，请选择其他卡片。", 409) from None
     row.card_id = card.id
     row.card = card_snapshot(card, deck)
     row.status = "assigned"

@@ -451,7 +451,7 @@ def test_card_drawable_on_includes_both_ends_of_its_period() -> None:
 def test_deck_card_finds_a_card_by_id() -> None:
     base = parsed(BASE)
     assert base.card("photo").title == "拍一张照片"
-    with pytest.raises(StopIteration):
+    with pytest.raises(KeyError):
         base.card("nope")
 
 

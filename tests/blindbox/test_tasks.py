@@ -345,3 +345,29 @@ def test_an_organizer_reviews_every_branch(app: Any, people: People) -> None:
     draw_id = _one_task(app, people.wang)
     _submit(app, draw_id, people.wang, MONDAY)
     assert _review(app, draw_id, "boss", True) == [(people.wang, 6)]
+
+
+def test_an_offered_card_removed_by_a_reload_is_left_out_and_cannot_be_chosen(
+    app: Any, people: People
+) -> None:
+    from app.web.boxes import draw_view
+
+    three = DECK.replace("offer: 1", "offer: 3")
+    deck_id = load(app, three)
+    draw_id, _new, _card = _draw(app, deck_id, people.zhang, MONDAY)
+    with tx(app) as session:
+        row = session.get(TaskDraw, draw_id)
+        assert row is not None
+        gone, kept = row.offered[0], row.offered[1:]
+    lines = [line for line in three.splitlines() if f"id: {gone}," not in line]
+    lines = [
+        line for line in lines if not (gone == "photo" and line.strip() == "proof: photo, rarity: 稀有}")
+    ]
+    load(app, "\n".join(lines))
+    with app.test_request_context(), tx(app) as session:
+        row = session.get(TaskDraw, draw_id)
+        assert row is not None
+        assert [card["id"] for card in draw_view(row)["offered"]] == kept
+        with pytest.raises(TaskError) as removed:
+            tasks.choose(session, row, gone, MONDAY)
+        assert (removed.value.code, removed.value.status) == ("card_removed", 409)
