@@ -148,12 +148,19 @@ def member_logout() -> Any:
 # -- 我的盲盒 ------------------------------------------------------------------------------
 
 
-def card_view(card: dict[str, Any] | None, deck_row: TaskDeck | None = None) -> dict[str, Any]:
+def _rules() -> Any:
+    """The points rules, read once per request: a page of cards asks for them per card, and
+    each read parses the rules file."""
+    if "box_rules" not in g:
+        g.box_rules = points(current_app).rules()
+    return g.box_rules
+
+
+def card_view(card: dict[str, Any] | None) -> dict[str, Any]:
     """What a phone may see of a card: everything but the weights of the deck."""
     if card is None:
         return {}
-    rules = points(current_app).rules()
-    standard, low, high = card_points(card, rules)
+    standard, low, high = card_points(card, _rules())
     return {
         "id": card["id"],
         "title": card["title"],
@@ -171,7 +178,8 @@ def draw_view(row: TaskDraw) -> dict[str, Any]:
     offered = []
     for card_id in row.offered:
         try:
-            offered.append(card_view(row.card if row.card_id == card_id else _snapshot(deck, card_id)))
+            card = row.card if row.card_id == card_id else card_snapshot(deck.card(card_id), deck)
+            offered.append(card_view(card))
         except KeyError:
             continue  # the deck was reloaded without this card; it can no longer be chosen
     return {
@@ -183,10 +191,6 @@ def draw_view(row: TaskDraw) -> dict[str, Any]:
         "due_at": row.due_at.isoformat() + "Z" if row.due_at else None,
         "task_url": url_for("boxes.task", draw_id=row.id) if row.card_id else None,
     }
-
-
-def _snapshot(deck: Any, card_id: str) -> dict[str, Any]:
-    return card_snapshot(deck.card(card_id), deck)
 
 
 @bp.get("/me/boxes")
@@ -385,7 +389,7 @@ def review_task(draw_id: int) -> Any:
                     approve=request.form.get("decision") == "approve",
                     points=amount,
                     comment=request.form.get("comment", "")[:1000],
-                    rules=service.rules(),
+                    rules=_rules(),
                     now=utcnow(),
                 )
         except TaskError as problem:
@@ -403,7 +407,7 @@ def review_task(draw_id: int) -> Any:
         "boxes/review.html",
         row=row,
         card=card_view(row.card),
-        range=card_points(row.card or {}, service.rules()),
+        range=card_points(row.card or {}, _rules()),
         participants=[members[i] for i in row.participants if i in members],
         error=error,
         statuses=STATUS_NAMES,
