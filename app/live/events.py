@@ -180,23 +180,32 @@ def register(socketio: SocketIO) -> None:
             log.warning("Redis unavailable while %s left game %s", seat[1], seat[0])
 
 
+def later(socketio: SocketIO, what: str, work: Callable[[], list[Emit]], delay: float = 0) -> None:
+    """Run ``work`` in the background (after ``delay`` seconds) in this app's context and
+    send what it returns; a Redis failure or a bug is logged, never raised into the hub."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        if delay:
+            socketio.sleep(delay)
+        try:
+            with app.app_context():
+                send(socketio, work())
+        except redis.RedisError:
+            log.warning("Redis unavailable while %s", what)
+        except Exception:
+            log.exception("%s failed", what)
+
+    socketio.start_background_task(run)
+
+
 def close_soon(socketio: SocketIO, pin: str, q: int) -> None:
     """Close the question if everyone has answered, after this answer is acknowledged: the
     close scores every player and sends every result, and the last phone to answer should
     not wait for that (nor the answers that arrive meanwhile). Several answers may ask at
-    once; the close itself is atomic, so one of them closes."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def close() -> None:
-        try:
-            with app.app_context():
-                send(socketio, live().close_if_all_answered(pin, q))
-        except redis.RedisError:  # the deadline closes it then
-            log.warning("Redis unavailable while closing question %s of %s early", q, pin)
-        except Exception:
-            log.exception("closing question %s of %s failed", q, pin)
-
-    socketio.start_background_task(close)
+    once; the close itself is atomic, so one of them closes; if Redis fails, the deadline
+    closes it."""
+    later(socketio, f"closing question {q} of {pin} early", lambda: live().close_if_all_answered(pin, q))
 
 
 ROSTER_DELAY = 0.25  # seconds: joins within it share one game:players to the host
@@ -210,18 +219,12 @@ def announce_roster(socketio: SocketIO, pin: str) -> None:
     if pin in _roster_due:
         return
     _roster_due.add(pin)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
 
-    def later() -> None:
-        socketio.sleep(ROSTER_DELAY)
+    def roster() -> list[Emit]:
         _roster_due.discard(pin)  # a join from here on schedules the next announcement
-        try:
-            with app.app_context():
-                socketio.emit(protocol.GAME_PLAYERS, live().roster_payload(pin), to=host_room(pin))
-        except redis.RedisError:
-            log.warning("Redis unavailable while announcing the roster of %s", pin)
+        return [Emit(protocol.GAME_PLAYERS, live().roster_payload(pin), host_room(pin))]
 
-    socketio.start_background_task(later)
+    later(socketio, f"announcing the roster of {pin}", roster, delay=ROSTER_DELAY)
 
 
 def run_ticker(socketio: SocketIO, app: Any, interval: float = 0.1) -> None:
