@@ -74,6 +74,11 @@ def db_session() -> Session:
 
 REDIS_POOL_SIZE = 200  # connections per process
 REDIS_POOL_WAIT = 5  # seconds a command waits for a free connection before `unavailable`
+# A Redis that stops refuses at once; one that hangs (paused, a full disk, a dead network)
+# must still give `unavailable` in bounded time rather than hold a phone's answer. The
+# slowest command of a game (a 2,000-player roster or score read) takes milliseconds.
+REDIS_CONNECT_TIMEOUT = 2  # seconds
+REDIS_COMMAND_TIMEOUT = 3  # seconds for a reply
 
 
 class RedisConnection:
@@ -94,10 +99,15 @@ class RedisConnection:
             if self.configured_url:
                 # A burst (hundreds of phones answering or sending at once) must wait for a
                 # connection, not fail: redis-py's default pool raises past 100 connections.
+                # No retries: a failed command is the caller's `unavailable` at once. After a
+                # Redis restart the pool replaces each dead connection as it hands it out (it
+                # finds the socket closed), so no health-check ping is needed.
                 pool = redis.BlockingConnectionPool.from_url(
                     self.configured_url,
                     max_connections=REDIS_POOL_SIZE,
                     timeout=REDIS_POOL_WAIT,
+                    socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
+                    socket_timeout=REDIS_COMMAND_TIMEOUT,
                     decode_responses=True,
                 )
                 self._client = redis.Redis(connection_pool=pool)

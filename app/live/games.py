@@ -9,12 +9,15 @@ a network. Rooms: ``game:<pin>`` (everyone), ``host:<pin>`` (host screens),
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.live import protocol, quiz, scoring
 from app.live.protocol import ProtocolError
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 LEADERBOARD_SIZE = 10
 PODIUM_SIZE = 3
 QUESTION_CACHE = 512  # questions of live games kept per process
+UNWRITTEN_RETRY_MS = 3000  # how often a finished game the database refused is tried again
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class LiveGames:
         self.store = store
         self.tokens = URLSafeSerializer(secret_key, salt="arena.rejoin")
         self.finish_game = finish  # writes a finished game to SQL; returns its id
+        self._next_retry = 0.0  # monotonic time of this process's next look at unwritten games
         # (pin, q) → (question, the game's created_ms): a question never changes during a
         # game, and every answer needs it to check the choice; the answer's own script
         # refuses it (``stale``) if the PIN has since been given to another game.
@@ -230,14 +235,56 @@ class LiveGames:
         return out
 
     def _finish(self, pin: str) -> None:
-        if self.finish_game is None:
-            return
-        game_id = self.finish_game(pin)
-        if game_id is not None:
-            self.store.set_finished(pin, game_id)
+        """Write the game to SQL. A database that refuses must not take the podium from the
+        hall: the game stays listed in Redis and the ticker writes it when the database is
+        back (``retry_unwritten``)."""
+        if self.finish_game is not None:
+            self.store.mark_unwritten(pin)
+            self._write(pin)
         state = self.store.state(pin)
         if state is not None and state.phase == "ended":
             self.store.forget_deadline(pin)
+
+    def _write(self, pin: str) -> bool:
+        """One attempt to write a finished game; False when the database refused it (the
+        game stays listed, its keys kept). finish_game is one transaction, idempotent by the
+        game's live key: a later attempt writes all of it, or finds it written, and credits
+        points once."""
+        finish = self.finish_game
+        if finish is None:
+            return True
+        try:
+            game_id = finish(pin)
+        except RedisError:
+            raise  # the host's `unavailable`, or the ticker's warning
+        except SQLAlchemyError as error:
+            log.warning("game %s not written to the database (%s); retrying", pin, type(error).__name__)
+            self.store.keep_unwritten(pin)
+            return False
+        except Exception:
+            log.exception("writing game %s failed; retrying", pin)
+            self.store.keep_unwritten(pin)
+            return True  # this game's own fault: the others may still be written
+        if game_id is None:
+            log.warning("game %s ended but its keys are gone from Redis; nothing to write", pin)
+            self.store.forget_unwritten(pin)
+        else:
+            self.store.set_finished(pin, game_id)
+        return True
+
+    def retry_unwritten(self) -> None:
+        """Write the finished games the database refused: every ``UNWRITTEN_RETRY_MS``, by
+        one process at a time. A game is retried only once its first attempt is that old, so
+        the retry does not race the host's own attempt."""
+        if self.finish_game is None or time.monotonic() < self._next_retry:
+            return
+        self._next_retry = time.monotonic() + UNWRITTEN_RETRY_MS / 1000
+        pins = self.store.unwritten(self.store.now_ms() - UNWRITTEN_RETRY_MS)
+        # The claim ends a little before this process looks again, so that it is free then.
+        if pins and self.store.claim_unwritten(UNWRITTEN_RETRY_MS * 9 // 10):
+            for pin in pins:
+                if not self._write(pin):
+                    break  # the database is still down: the others wait for the next window
 
     def _score_question(self, pin: str, q: int) -> list[Emit]:
         config = self.store.config(pin)
@@ -487,7 +534,9 @@ class LiveGames:
 
     def tick(self, answered_window_ms: int = 250) -> list[Emit]:
         """Run by every process a few times a second: close due questions (once across all
-        processes) and send each open game's answered count to its host screen."""
+        processes), send each open game's answered count to its host screen, and now and
+        then write the finished games the database refused."""
+        self.retry_unwritten()  # first: a Redis error there must not lose a closed question's emits
         now = self.store.now_ms()
         emits: list[Emit] = []
         for pin in self.store.due_games(now):

@@ -22,9 +22,11 @@ log = logging.getLogger(__name__)
 def finish_game(db: Database, store: LiveStore, pin: str, points: Points | None = None) -> int | None:
     """Write the game, its players and every answer to SQL; idempotent per live game.
 
-    Called when the podium shows and again when the game ends; the second call finds the
-    row by its live key and writes nothing. With ``points``, the matched players are
-    credited in the same transaction and the season boards updated after it commits.
+    Called when the podium shows and again when the game ends, and by the ticker while the
+    database refused it; a later call finds the row by its live key and writes nothing.
+    With ``points``, the matched players are credited in the same transaction (so a game is
+    credited once or not at all) and the season boards updated after it commits. A game
+    written late keeps the time it ended, so its points fall in the period it was played.
     """
     state = store.state(pin)
     if state is None:
@@ -41,6 +43,7 @@ def finish_game(db: Database, store: LiveStore, pin: str, points: Points | None 
     answers = {q: store.answers(pin, q) for q in range(played)}
     results = {q: {pid: store.result(pin, q, pid) for pid in answers[q]} for q in range(played)}
     teams = team_standings(store, pin)
+    ended_ms = store.ended_ms(pin)
     with db.transaction() as session:
         existing = session.scalar(select(Game.id).where(Game.live_key == live_key))
         if existing is not None:
@@ -60,8 +63,10 @@ def finish_game(db: Database, store: LiveStore, pin: str, points: Points | None 
             questions=questions[:played],
             teams=teams,
             questions_played=played,
-            started_at=dt.datetime.fromtimestamp(int(created_ms) / 1000, dt.UTC).replace(tzinfo=None),
+            started_at=_utc(int(created_ms)),
         )
+        if ended_ms is not None:
+            game.ended_at = _utc(ended_ms)
         session.add(game)
         session.flush()
         for pid, player in players.items():
@@ -102,6 +107,11 @@ def finish_game(db: Database, store: LiveStore, pin: str, points: Points | None 
     if points is not None:
         points.publish(credited)
     return game_id
+
+
+def _utc(ms: int) -> dt.datetime:
+    """A server time in ms as the naive UTC datetime the models store."""
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).replace(tzinfo=None)
 
 
 def question_accuracy(game: Game) -> list[dict[str, Any]]:

@@ -150,6 +150,10 @@ class LiveStore:
         return f"{PREFIX}game:{pin}:{part}"
 
     DEADLINES = f"{PREFIX}deadlines"  # sorted set: pin by deadline, for the closing ticker
+    # Finished games not yet in SQL (the database was down, or the writing process died):
+    # pin by the time the game ended, until one process's ticker has written it.
+    UNWRITTEN = f"{PREFIX}unwritten"
+    UNWRITTEN_CLAIM = f"{PREFIX}unwritten:claim"  # the one process retrying in this window
 
     def game_keys(self, pin: str, total: int) -> list[str]:
         parts = ["players", "nicks", "kicked", "sids", "scores", "board", "teams", "questions"]
@@ -259,7 +263,49 @@ class LiveStore:
         return list(self.redis.zrangebyscore(self.DEADLINES, "-inf", now_ms))
 
     def set_finished(self, pin: str, game_id: int) -> None:
-        self.redis.hset(self.game_key(pin), "game_id", str(game_id))
+        """The game is in SQL as ``game_id``: nothing left to retry."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self.game_key(pin), "game_id", str(game_id))
+        pipe.zrem(self.UNWRITTEN, pin)
+        pipe.execute()
+
+    # -- finished games the database has not taken yet ---------------------------------
+
+    def mark_unwritten(self, pin: str) -> None:
+        """List a finished game for writing before trying to write it, so that a database
+        that refuses, or a process that dies while writing, leaves it to the retry. The first
+        mark's time is kept: it is when the game ended."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zadd(self.UNWRITTEN, {pin: self.now_ms()}, nx=True)
+        pipe.expire(self.UNWRITTEN, GAME_TTL)
+        pipe.execute()
+
+    def ended_ms(self, pin: str) -> int | None:
+        """When a game listed as unwritten ended (server time), or None."""
+        score = self.redis.zscore(self.UNWRITTEN, pin)
+        return None if score is None else int(score)
+
+    def unwritten(self, ended_before_ms: int) -> list[str]:
+        """Finished games still to be written that ended before ``ended_before_ms``."""
+        return list(self.redis.zrangebyscore(self.UNWRITTEN, "-inf", ended_before_ms))
+
+    def claim_unwritten(self, window_ms: int) -> bool:
+        """True for the one process that may retry the unwritten games in this window."""
+        return bool(self.redis.set(self.UNWRITTEN_CLAIM, "1", nx=True, px=window_ms))
+
+    def keep_unwritten(self, pin: str) -> None:
+        """Renew the TTL of every key of a game still to be written, and of the list: a
+        database down for hours must not lose the game."""
+        total = self.redis.hget(self.game_key(pin), "total")
+        pipe = self.redis.pipeline(transaction=False)
+        for key in self.game_keys(pin, int(total or 0)):
+            pipe.expire(key, GAME_TTL)
+        pipe.expire(self.UNWRITTEN, GAME_TTL)
+        pipe.execute()
+
+    def forget_unwritten(self, pin: str) -> None:
+        """Drop a game whose keys are gone (nothing left to write)."""
+        self.redis.zrem(self.UNWRITTEN, pin)
 
     def forget_deadline(self, pin: str) -> None:
         """Drop a game from the ticker's index (it ended, or its keys expired)."""

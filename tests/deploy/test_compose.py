@@ -154,6 +154,8 @@ def test_app_is_healthchecked_on_login_and_waits_for_healthy_stores(services: di
     }
     assert "pg_isready" in command_line(services["db"]["healthcheck"]["test"])
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    # A running game must survive a Redis crash, not only a clean shutdown (issue 9).
+    assert "--appendonly yes" in command_line(services["redis"]["command"])
     assert services["nginx"]["depends_on"] == {"app": {"condition": "service_healthy"}}
 
 

@@ -1,0 +1,181 @@
+"""A game that ends while the database refuses: the hall still gets its podium, Redis keeps
+the game, the ticker writes it (once, by one process, every few seconds) when the database
+is back, and a retry after a write that did commit counts nothing twice.
+
+The database that refuses is a PostgreSQL address where no server listens (a real connection
+attempt, refused by the kernel); the one that comes back is the test's real database. The
+servers-and-PostgreSQL version of this is test_database_down.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import Database, database
+from app.live import games as games_module
+from app.live import protocol
+from app.live.games import LiveGames
+from app.live.results import finish_game
+from app.live.store import GAME_TTL, LiveStore
+from app.models import Game, GamePlayer, PointEntry
+from app.points.service import points
+from app.realtime import live_games
+from tests.faults.conftest import MEMBERS_CREDITED, MEMBERS_PLAN, MEMBERS_QUESTIONS, MEMBERS_SEATS, roster
+from tests.live.conftest import free_port, new_game
+from tests.points.factories import ledger_rows
+
+RETRY_MS = 300  # the retry window, shortened from 3 s so the test waits less
+
+
+class Switch:
+    """The database the game is written to: refusing at first, the real one once back."""
+
+    def __init__(self, real: Database) -> None:
+        self.real = real
+        self.down = Database(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/arena_fault_gone")
+        self.current = self.down
+        self.attempts = 0
+
+    def finish(self, app: Any, store: LiveStore, pin: str) -> int | None:
+        self.attempts += 1
+        return finish_game(self.current, store, pin, points(app))
+
+
+@pytest.fixture
+def switch(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Switch]:
+    monkeypatch.setattr(games_module, "UNWRITTEN_RETRY_MS", RETRY_MS)
+    made = Switch(database(app))
+    yield made
+    made.down.engine.dispose()
+
+
+def play_to_the_last_leaderboard(games: LiveGames) -> str:
+    pin, _token = new_game(games.store, MEMBERS_QUESTIONS)
+    seats = {
+        nickname: games.player_join(protocol.JoinRequest(pin, nickname, team, number, ""), f"sid-{nickname}")[
+            "player_id"
+        ]
+        for nickname, (team, number) in MEMBERS_SEATS.items()
+    }
+    games.advance(pin, "start")
+    for q in range(len(MEMBERS_QUESTIONS)):
+        for nickname, plan in MEMBERS_PLAN.items():
+            if plan[q] is not None:
+                games.answer(pin, seats[nickname], q, [plan[q]])
+        if games.store.state(pin).phase == "question":  # type: ignore[union-attr]
+            games.advance(pin, "next")  # close it (王五 did not answer the second)
+        games.advance(pin, "next")  # leaderboard
+        if q == 0:
+            games.advance(pin, "next")  # the second question
+    assert games.store.state(pin).phase == "leaderboard"  # type: ignore[union-attr]
+    return pin
+
+
+def tick_for(seconds: float, *services: LiveGames) -> None:
+    """Every service ticking every 20 ms, as the servers' tickers do (they tick every 100 ms)."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        for service in services:
+            service.tick()
+        time.sleep(0.02)
+
+
+def test_a_game_ending_while_the_database_refuses_is_written_once_when_it_returns(
+    app: Any, switch: Switch
+) -> None:
+    with database(app).transaction() as session:
+        roster(session)
+    store = live_games(app).store
+    games = LiveGames(store, "k", finish=lambda pin: switch.finish(app, store, pin))
+    other_process = LiveGames(store, "k", finish=lambda pin: switch.finish(app, store, pin))
+    pin = play_to_the_last_leaderboard(games)
+
+    # The podium: the hall sees it although the database refuses the game.
+    ended_ms = store.now_ms()
+    state, emits = games.advance(pin, "next")
+    assert state["phase"] == "podium"
+    over = [e.payload for e in emits if e.event == protocol.GAME_OVER]
+    assert [p["nickname"] for p in over[0]["podium"]] == ["张三", "李四", "王五"]
+    assert switch.attempts == 1 and store.unwritten(store.now_ms()) == [pin]
+    assert games.advance(pin, "next")[0]["phase"] == "ended"  # the host's last step works too
+    assert switch.attempts == 2
+
+    # While it refuses: one attempt per window across both processes (the claim), the
+    # first not before a window has passed since the game ended.
+    tick_for(0.2, games, other_process)
+    assert switch.attempts == 2
+    tick_for(1.5, games, other_process)
+    # About 1.5 s / 0.3 s: not once per tick, nor once per process (which would be 10).
+    assert 2 + 3 <= switch.attempts <= 2 + 6, switch.attempts
+    # Each failed attempt keeps the game's keys alive however long the database is away.
+    for key in (store.game_key(pin), store.key(pin, "players"), store.key(pin, "answers:1")):
+        store.redis.expire(key, 60)
+    tick_for(RETRY_MS / 1000 + 0.2, games)
+    for key in (store.game_key(pin), store.key(pin, "players"), store.key(pin, "answers:1")):
+        assert store.redis.ttl(key) > GAME_TTL - 60, key
+    with database(app).sessions() as session:
+        assert session.scalar(select(func.count(Game.id))) == 0
+
+    # The database is back: the next window writes the game, credited once.
+    switch.current = switch.real
+    tick_for(RETRY_MS / 1000 + 0.2, other_process, games)
+    assert store.unwritten(store.now_ms()) == []
+    scores = store.scores(pin)
+    with database(app).sessions() as session:
+        game = session.scalars(select(Game)).one()
+        assert store.meta(pin)[1] == str(game.id)
+        players = {
+            p.nickname: p for p in session.scalars(select(GamePlayer).where(GamePlayer.game_id == game.id))
+        }
+        assert {n: p.score for n, p in players.items()} == {
+            n: scores[p.player_key]["score"] for n, p in players.items()
+        }
+        assert [(n, players[n].rank, players[n].correct_count) for n in MEMBERS_SEATS] == [
+            ("张三", 1, 2),
+            ("李四", 2, 1),
+            ("王五", 3, 0),
+            ("来宾", 4, 0),
+        ]
+        # It keeps the time it ended, not the time it was written: its points fall on that day.
+        assert abs(game.ended_at.replace(tzinfo=dt.UTC).timestamp() - ended_ms / 1000) < 0.5
+        assert ledger_rows(session) == MEMBERS_CREDITED
+        entries = set(session.scalars(select(PointEntry.id)))
+    attempts = switch.attempts
+    tick_for(2 * RETRY_MS / 1000, games, other_process)
+    assert switch.attempts == attempts  # nothing left to retry
+
+    # The write committed but the process died before crossing the game off (the state it
+    # would leave): the retry finds the game by its live key and adds nothing.
+    store.redis.hdel(store.game_key(pin), "game_id")
+    store.mark_unwritten(pin)
+    tick_for(RETRY_MS / 1000 + 0.2, games)
+    assert switch.attempts == attempts + 1 and store.unwritten(store.now_ms()) == []
+    assert store.meta(pin)[1] == str(game.id)
+    with database(app).sessions() as session:
+        assert session.scalar(select(func.count(Game.id))) == 1
+        assert set(session.scalars(select(PointEntry.id))) == entries
+        assert ledger_rows(session) == MEMBERS_CREDITED
+
+
+def test_a_game_whose_keys_are_gone_is_dropped_from_the_retry(app: Any, switch: Switch) -> None:
+    store = live_games(app).store
+    games = LiveGames(store, "k", finish=lambda pin: switch.finish(app, store, pin))
+    pin = play_to_the_last_leaderboard(games)
+    games.advance(pin, "next")
+    store.redis.delete(*store.game_keys(pin, 2))  # expired, or Redis flushed, meanwhile
+    switch.current = switch.real
+    tick_for(RETRY_MS / 1000 + 0.2, games)
+    assert switch.attempts == 2 and store.unwritten(store.now_ms()) == []
+    with database(app).sessions() as session:
+        assert session.scalar(select(func.count(Game.id))) == 0
+
+
+def test_the_unwritten_keys_are_documented() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "REDIS.md").read_text(encoding="utf-8")
+    assert f"`{LiveStore.UNWRITTEN}`" in text and f"`{LiveStore.UNWRITTEN_CLAIM}`" in text
