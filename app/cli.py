@@ -453,6 +453,7 @@ def rehearse(players: int, url: str, pin: str, host_token: str, questions: int, 
 
 def register(app: Any) -> None:
     """Make every command reachable as ``flask --app app …`` too."""
+    from app.backup.cli import backup, restore
     from app.blindbox.cli import deck_group
     from app.points.cli import points_group
     from app.scenario.cli import scenario_group
@@ -467,6 +468,8 @@ def register(app: Any) -> None:
         points_group,
         scenario_group,
         deck_group,
+        backup,
+        restore,
         bench,
         rehearse,
         serve,
