@@ -361,7 +361,9 @@ def test_long_content_and_sixty_players_fit_the_big_screen(
         "党组织必须严格执行和维护党的纪律，共产党员必须自觉接受纪律的约束。运用监督执纪“四种形态”，"
         "让咬耳扯袖、红脸出汗成为常态，党纪轻处分、组织调整成为违纪处理的大多数。"
     )
-    pin, token = new_game(store, [long_question], teams=teams, read_time=1)
+    # A read time of 3 s: under load the host screen may get the question late, and with 1 s
+    # the options could already be showing when the check for the stem alone runs.
+    pin, token = new_game(store, [long_question], teams=teams, read_time=3)
     host = open_host(browser, f"{server.url}/host/{pin}#token={token}")
     expect(host.get_by_test_id("lobby")).to_be_visible()
     seats = []
