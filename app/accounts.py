@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
 import unicodedata
 
+import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import Member, User
 
+log = logging.getLogger(__name__)
+
+ROLES = ("organizer", "host", "secretary")  # staff accounts; members log in on their own pages
 USERNAME = re.compile(r"^[\w.\-]{2,40}$")
 MIN_PASSWORD = 8
 # Checked against when the username is unknown, so both paths cost one hash.
@@ -48,8 +53,10 @@ def set_user(
         session.add(user)
     elif display_name:
         user.display_name = display_name
-    if role not in ("organizer", "secretary"):
-        raise AccountError("bad_role", "角色只能是 organizer（组织者）或 secretary（支部书记）。")
+    if role not in ROLES:
+        raise AccountError(
+            "bad_role", "角色只能是 organizer（组织者）、host（主持人）或 secretary（支部书记）。"
+        )
     if role == "secretary" and branch_id is None:
         raise AccountError("branch_required", "支部书记账号需要指定所在支部。")
     user.role = role
@@ -122,3 +129,73 @@ def set_member_password(member: Member, password: str) -> None:
     if len(password) > 200:
         raise AccountError("bad_password", "密码太长了。")
     member.password_hash = generate_password_hash(password)
+
+
+# -- login throttling --------------------------------------------------------------------
+# Failed logins are counted per account and per client address in a window that starts
+# with the first failure: past the limit, logins are refused (even right ones) until the
+# window ends, so a password cannot be guessed faster than ACCOUNT_LIMIT per window.
+# The address limit is high on purpose: a whole office may share one address.
+
+THROTTLE_WINDOW_S = 15 * 60
+ACCOUNT_LIMIT = 5
+ADDRESS_LIMIT = 100
+
+# INCR and set the window's expiry on the first failure, in one step.
+_COUNT_FAILURE = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
+class LoginThrottle:
+    """Owns the ``arena:login:*`` keys (docs/REDIS.md). ``kind`` is ``user`` (staff) or
+    ``member`` (我的盲盒). If Redis is down, logins are not throttled rather than refused:
+    the organizer must still get in to see what is wrong."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+        self._count_failure = client.register_script(_COUNT_FAILURE)
+
+    @staticmethod
+    def _keys(kind: str, name: str, address: str) -> tuple[str, str]:
+        folded = unicodedata.normalize("NFKC", name).strip().casefold()
+        return f"arena:login:{kind}:{folded}", f"arena:login:addr:{address}"
+
+    def wait_minutes(self, kind: str, name: str, address: str) -> int:
+        """0 when a login may be tried, else the whole minutes until it may."""
+        account, client = self._keys(kind, name, address)
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.get(account)
+            pipe.ttl(account)
+            pipe.get(client)
+            pipe.ttl(client)
+            failures, account_ttl, address_failures, address_ttl = pipe.execute()
+        except redis.RedisError:
+            log.warning("login throttle unavailable (Redis)")
+            return 0
+        waits = []
+        if int(failures or 0) >= ACCOUNT_LIMIT:
+            waits.append(account_ttl)
+        if int(address_failures or 0) >= ADDRESS_LIMIT:
+            waits.append(address_ttl)
+        return -(-max(waits) // 60) if waits else 0
+
+    def failed(self, kind: str, name: str, address: str) -> None:
+        try:
+            for key in self._keys(kind, name, address):
+                self._count_failure(keys=[key], args=[THROTTLE_WINDOW_S])
+        except redis.RedisError:
+            log.warning("login throttle unavailable (Redis)")
+
+    def succeeded(self, kind: str, name: str) -> None:
+        try:
+            self.redis.delete(self._keys(kind, name, "")[0])
+        except redis.RedisError:
+            log.warning("login throttle unavailable (Redis)")
+
+    @staticmethod
+    def message(minutes: int) -> str:
+        return f"登录失败次数过多，请 {minutes} 分钟后再试。"

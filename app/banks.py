@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.audit import SYSTEM, Actor, record
 from app.extensions import Database
 from app.models import Question, QuestionBank
 from question_bank import BankFileError, Report, read_bank
@@ -49,14 +50,22 @@ def clean_bank_name(name: str) -> str:
 
 
 def import_file(
-    db: Database, data: bytes, filename: str, bank_name: str, *, max_bytes: int, description: str = ""
+    db: Database,
+    data: bytes,
+    filename: str,
+    bank_name: str,
+    *,
+    max_bytes: int,
+    description: str = "",
+    actor: Actor = SYSTEM,
 ) -> ImportOutcome:
     """Read ``data`` and store its accepted questions in bank ``bank_name`` (created if new).
 
     One transaction: either every accepted question is stored, or (on a database error)
     none is, and the outcome says so. Questions already in the bank are reported as
     duplicates and not stored again; the unique (bank, fingerprint) constraint keeps two
-    imports running at once from storing the same question twice.
+    imports running at once from storing the same question twice. The audit log's line
+    for ``actor`` is written in the same transaction.
     """
     name = clean_bank_name(bank_name)
     if not name:
@@ -85,6 +94,16 @@ def import_file(
                 row = Question.from_bank_question(question, position=(start or 0) + offset)
                 row.bank_id = bank.id
                 session.add(row)
+            added, rejected = len(report.accepted), len(report.rejected_rows())
+            record(
+                session,
+                actor,
+                "bank.import",
+                summary=f"题库“{name}”导入文件 {filename}：新增 {added} 题，未导入 {rejected} 行",
+                target_type="bank",
+                target_id=bank.id,
+                detail={"file": filename[:100], "added": added, "skipped": rejected},
+            )
     except SQLAlchemyError:
         log.exception("import of %s into bank %s failed", filename, name)
         outcome.error_code = "import_failed"

@@ -20,6 +20,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
 from app import create_app
+from app.audit import cli_actor, record_words
 from app.extensions import database
 from app.validation import FileProblems
 
@@ -93,12 +94,12 @@ def db_upgrade() -> None:
 # -- admin -------------------------------------------------------------------------------
 
 
-@click.group("admin", help="组织者账号")
+@click.group("admin", help="工作人员账号：组织者、主持人、支部书记")
 def admin_group() -> None:
     pass
 
 
-@admin_group.command("create", help="创建组织者或支部书记账号（已存在则重设密码和角色）")
+@admin_group.command("create", help="创建组织者、主持人或支部书记账号（已存在则重设密码和角色）")
 @click.argument("username")
 @click.option("--password", prompt="密码", hide_input=True, confirmation_prompt="再输入一次")
 @click.option("--name", "display_name", default="", help="显示名称")
@@ -108,12 +109,18 @@ def admin_group() -> None:
     default="",
     help="支部书记所在支部：给出即创建支部书记账号，只能查看和导出本支部积分",
 )
+@click.option(
+    "--host", "as_host", is_flag=True, help="主持人账号：只能主持组织者交给他的比赛、剧本杀和弹幕墙"
+)
 @with_appcontext
-def admin_create(username: str, password: str, display_name: str, branch_name: str) -> None:
+def admin_create(username: str, password: str, display_name: str, branch_name: str, as_host: bool) -> None:
     from app.accounts import AccountError, set_user
     from app.models import Branch
 
     try:
+        if branch_name and as_host:
+            raise AccountError("bad_role", "--branch（支部书记）和 --host（主持人）只能选一个。")
+        role = "secretary" if branch_name else "host" if as_host else "organizer"
         with database().transaction() as session:
             branch_id = None
             if branch_name:
@@ -121,16 +128,11 @@ def admin_create(username: str, password: str, display_name: str, branch_name: s
                 if branch_id is None:
                     raise AccountError("branch_not_found", f"没有名为“{branch_name}”的支部，请先导入花名册。")
             _user, created = set_user(
-                session,
-                username,
-                password,
-                display_name=display_name,
-                role="secretary" if branch_name else "organizer",
-                branch_id=branch_id,
+                session, username, password, display_name=display_name, role=role, branch_id=branch_id
             )
     except AccountError as error:
         fail(error.code, error.message, False)
-    kind = f"{branch_name}支部书记" if branch_name else "组织者"
+    kind = f"{branch_name}支部书记" if branch_name else "主持人" if as_host else "组织者"
     click.echo(f"已{'创建' if created else '更新'}{kind}账号 {username}。")
 
 
@@ -161,10 +163,12 @@ def seed() -> None:
         for path in sorted(SAMPLES.glob("*.yaml")):
             data = path.read_bytes()
             name = (yaml.safe_load(data).get("bank") or {}).get("name") or path.stem
-            outcome = banks.import_file(db, data, path.name, name, max_bytes=limit)
+            outcome = banks.import_file(db, data, path.name, name, max_bytes=limit, actor=cli_actor())
             click.echo(f"示例题库“{name}”：导入 {outcome.stored} 题。")
     if not has_members and (SAMPLES / "roster.csv").exists():
-        result = roster.load_roster(db, (SAMPLES / "roster.csv").read_bytes(), "roster.csv", max_bytes=limit)
+        result = roster.load_roster(
+            db, (SAMPLES / "roster.csv").read_bytes(), "roster.csv", max_bytes=limit, actor=cli_actor()
+        )
         click.echo(f"示例花名册：{result.added} 名成员，{result.branches_added} 个支部。")
     _seed_scenarios()
     _seed_words()
@@ -180,6 +184,7 @@ def _seed_words() -> None:
         if session.scalar(select(func.count(FilterWord.id))) > 0:
             return
         session.add_all(FilterWord(word=word, added_by="seed") for word in DEMO_WORDS)
+        record_words(session, cli_actor(), list(DEMO_WORDS), [])
     click.echo(f"示例敏感词 {len(DEMO_WORDS)} 个（请在“弹幕墙”页换成本单位的词表）。")
 
 
@@ -193,7 +198,7 @@ def _seed_scenarios() -> None:
         if session.scalar(select(func.count(Scenario.id))) > 0:
             return
         for path in sorted(SCENARIOS.glob("*.yaml")):
-            row, _replaced = load_scenario(session, path.read_bytes(), loaded_by="seed")
+            row, _replaced = load_scenario(session, path.read_bytes(), loaded_by="seed", actor=cli_actor())
             click.echo(f"示例剧本《{row.title}》（{row.slug}）。")
 
 
@@ -229,7 +234,12 @@ def bank_load(file: Path, bank_name: str, as_json: bool) -> None:
     from app.banks import import_file
 
     outcome = import_file(
-        database(), file.read_bytes(), file.name, bank_name, max_bytes=_settings().max_upload_bytes
+        database(),
+        file.read_bytes(),
+        file.name,
+        bank_name,
+        max_bytes=_settings().max_upload_bytes,
+        actor=cli_actor(),
     )
     if outcome.report is not None:
         _print_report(outcome.report, as_json, {"bank": outcome.bank_name, "stored": outcome.stored})
@@ -290,7 +300,9 @@ def roster_group() -> None:
 def roster_load(file: Path, as_json: bool) -> None:
     from app.roster import load_roster
 
-    outcome = load_roster(database(), file.read_bytes(), file.name, max_bytes=_settings().max_upload_bytes)
+    outcome = load_roster(
+        database(), file.read_bytes(), file.name, max_bytes=_settings().max_upload_bytes, actor=cli_actor()
+    )
     counts = {k: v for k, v in outcome.as_dict().items() if k not in ("report", "error")}
     if outcome.report is not None:
         _print_report(outcome.report, as_json, counts)

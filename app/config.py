@@ -12,6 +12,7 @@
 | ARENA_INSTANCE | the instance folder | ``instance/`` beside the project |
 | ARENA_TICK_MS | how often each process checks question deadlines | 100 |
 | ARENA_ASYNC_MODE | Socket.IO's async mode (gevent is the one-line switch, DESIGN §10) | eventlet |
+| ARENA_PROXY_HOPS | proxies in front whose X-Forwarded-For/-Proto/-Host are trusted (nginx: 1) | 0 |
 """
 
 from __future__ import annotations
@@ -62,10 +63,16 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     max_connections: int = 5000
     async_mode: str = "eventlet"
+    proxy_hops: int = 0
     tick_ms: int = 100
     message_queue: bool = False  # arena serve turns it on: broadcasts through Redis
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def behind_tls(self) -> bool:
+        """Served to browsers over https: the session cookie is then marked Secure."""
+        return self.public_url.startswith("https://")
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -87,6 +94,7 @@ class Settings:
             "max_connections": _int("ARENA_MAX_CONNECTIONS", 5000),
             "tick_ms": _int("ARENA_TICK_MS", 100),
             "async_mode": os.environ.get("ARENA_ASYNC_MODE", "").strip() or "eventlet",
+            "proxy_hops": _int("ARENA_PROXY_HOPS", 0),
         }
         known = {f.name for f in fields(cls)}
         values.update({key: value for key, value in overrides.items() if key in known})

@@ -145,7 +145,7 @@ class Question(Base):
 
 
 class User(Base):
-    """An account that logs in to the organizer pages."""
+    """A staff account: organizer, host or branch secretary (docs/SECURITY.md)."""
 
     __tablename__ = "user_account"
 
@@ -153,7 +153,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     display_name: Mapped[str] = mapped_column(String(40), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default="organizer")  # or "secretary"
+    role: Mapped[str] = mapped_column(String(20), default="organizer")  # or "host", "secretary"
     # A branch secretary (支部书记) sees and exports only this branch.
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
     active: Mapped[bool] = mapped_column(default=True)
@@ -177,8 +177,11 @@ class Contest(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(40), default="")
+    # The host account the contest is given to: they may start it (docs/SECURITY.md).
+    host_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     games: Mapped[list[Game]] = relationship(back_populates="contest")
+    host: Mapped[User | None] = relationship()
 
 
 class Game(Base):
@@ -290,6 +293,8 @@ class Scenario(Base):
     review_status: Mapped[str] = mapped_column(String(10))
     loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     loaded_by: Mapped[str] = mapped_column(String(40), default="")
+    # The host account the scenario is given to: they may open runs of it.
+    host_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     runs: Mapped[list[ScenarioRun]] = relationship(back_populates="scenario", order_by="ScenarioRun.id")
 
@@ -493,3 +498,25 @@ class TaskReview(Base):
     reviewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     draw: Mapped[TaskDraw] = relationship(back_populates="reviews")
+
+
+class AuditEntry(Base):
+    """One line of the audit log (审计日志, docs/AUDIT.md): who changed points, banks,
+    rosters or moderation, when, and from where. Written in the transaction of the change it
+    records; the app never updates or deletes a line."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_category_at", "category", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)  # UTC
+    # An account's username, "cli:<os user>", "system", or a wall moderator's own name.
+    actor: Mapped[str] = mapped_column(String(80), index=True)
+    actor_role: Mapped[str] = mapped_column(String(20))  # organizer secretary host cli system wall_moderator
+    category: Mapped[str] = mapped_column(String(20))  # points bank roster moderation account
+    action: Mapped[str] = mapped_column(String(40))  # points.award bank.import wall.approve …
+    target_type: Mapped[str] = mapped_column(String(20), default="")
+    target_id: Mapped[str] = mapped_column(String(80), default="")
+    summary: Mapped[str] = mapped_column(String(400))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    address: Mapped[str] = mapped_column(String(45), default="")  # the client's, for a request

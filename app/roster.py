@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.audit import SYSTEM, Actor, record
 from app.extensions import Database
 from app.models import Branch, Member
 from question_bank import BankFileError, Report
@@ -46,11 +47,14 @@ class RosterOutcome:
         return data
 
 
-def load_roster(db: Database, data: bytes, filename: str, *, max_bytes: int) -> RosterOutcome:
+def load_roster(
+    db: Database, data: bytes, filename: str, *, max_bytes: int, actor: Actor = SYSTEM
+) -> RosterOutcome:
     """Add new members and update known ones (by 工号) from a roster file.
 
     Members missing from the file are left as they are: a roster upload of one branch must
-    not deactivate the others. Branches are created by name as they first appear.
+    not deactivate the others. Branches are created by name as they first appear. A load
+    that changed something writes the audit log's line for ``actor`` in its transaction.
     """
     try:
         report = read_roster(data, filename, max_bytes=max_bytes)
@@ -96,6 +100,8 @@ def load_roster(db: Database, data: bytes, filename: str, *, max_bytes: int) -> 
                     outcome.updated += 1
                 else:
                     outcome.unchanged += 1
+            if outcome.added or outcome.updated or outcome.branches_added:
+                _record(session, actor, filename, outcome)
     except SQLAlchemyError:
         log.exception("roster load of %s failed", filename)
         return RosterOutcome(
@@ -104,6 +110,29 @@ def load_roster(db: Database, data: bytes, filename: str, *, max_bytes: int) -> 
             error_message="写入数据库失败，本次没有导入任何成员，花名册保持原样。请稍后重试。",
         )
     return outcome
+
+
+def _record(session: Session, actor: Actor, filename: str, outcome: RosterOutcome) -> None:
+    rejected = len(outcome.report.rejected_rows()) if outcome.report else 0
+    record(
+        session,
+        actor,
+        "roster.import",
+        summary=(
+            f"导入花名册 {filename}：新增 {outcome.added} 人，更新 {outcome.updated} 人，"
+            f"未变 {outcome.unchanged} 人，新增支部 {outcome.branches_added} 个，未导入 {rejected} 行"
+        ),
+        target_type="roster",
+        target_id=filename[:80],
+        detail={
+            "file": filename[:100],
+            "added": outcome.added,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+            "branches_added": outcome.branches_added,
+            "skipped": rejected,
+        },
+    )
 
 
 def branch_summary(session: Session) -> list[tuple[Branch, int]]:

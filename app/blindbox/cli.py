@@ -36,6 +36,7 @@ def deck_check(file: Path, as_json: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def deck_load(file: Path) -> None:
+    from app.audit import cli_actor
     from app.blindbox.deck import DeckError
     from app.blindbox.tasks import load_deck
     from app.cli import fail
@@ -43,7 +44,9 @@ def deck_load(file: Path) -> None:
 
     try:
         with database().transaction() as session:
-            row, replaced = load_deck(session, file.read_bytes(), file.name, loaded_by="cli", now=utcnow())
+            row, replaced = load_deck(
+                session, file.read_bytes(), file.name, loaded_by="cli", now=utcnow(), actor=cli_actor()
+            )
             title, key, cards = row.title, row.key, len(row.content["cards"])
     except DeckError as error:
         fail(error.code, error.message, False)
@@ -63,6 +66,7 @@ def seed_decks() -> None:
     """The sample deck (decks/*.yaml) into a database that has no deck."""
     from sqlalchemy import func, select
 
+    from app.audit import cli_actor
     from app.blindbox.tasks import load_deck
     from app.models import TaskDeck, utcnow
 
@@ -70,5 +74,7 @@ def seed_decks() -> None:
         if session.scalar(select(func.count(TaskDeck.id))) > 0:
             return
         for path in sorted(SAMPLES.glob("*.yaml")):
-            row, _replaced = load_deck(session, path.read_bytes(), path.name, loaded_by="seed", now=utcnow())
+            row, _replaced = load_deck(
+                session, path.read_bytes(), path.name, loaded_by="seed", now=utcnow(), actor=cli_actor()
+            )
             click.echo(f"示例盲盒《{row.title}》（{row.key}），{len(row.content['cards'])} 张卡片。")

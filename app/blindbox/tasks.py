@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.audit import SYSTEM, Actor, record
 from app.blindbox.deck import Card, Deck, deck_from_json, parse_deck
 from app.blindbox.draw import DrawRefused, Held, draw_offer
 from app.models import Branch, Member, PointEntry, TaskDeck, TaskDraw, TaskReview, User
@@ -50,10 +51,11 @@ def deck_of(row: TaskDeck) -> Deck:
 
 
 def load_deck(
-    session: Session, data: bytes, filename: str, *, loaded_by: str, now: dt.datetime
+    session: Session, data: bytes, filename: str, *, loaded_by: str, now: dt.datetime, actor: Actor = SYSTEM
 ) -> tuple[TaskDeck, bool]:
     """Check a deck file and store it under its key (replacing the cards of a deck with the
-    same key; drawn tasks keep their snapshot). Raises DeckError; returns (row, replaced)."""
+    same key; drawn tasks keep their snapshot); ``actor`` goes to the audit log. Raises
+    DeckError; returns (row, replaced)."""
     deck = parse_deck(data, filename)
     row = session.scalar(select(TaskDeck).where(TaskDeck.key == deck.key))
     replaced = row is not None
@@ -65,6 +67,15 @@ def load_deck(
     row.loaded_at = now
     row.loaded_by = loaded_by
     session.flush()
+    record(
+        session,
+        actor,
+        "deck.load",
+        summary=f"{'更新' if replaced else '载入'}盲盒《{row.title}》（{row.key}），{len(deck.cards)} 张卡片",
+        target_type="deck",
+        target_id=row.id,
+        detail={"key": row.key, "file": filename[:100], "cards": len(deck.cards), "replaced": replaced},
+    )
     return row, replaced
 
 

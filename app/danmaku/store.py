@@ -3,7 +3,10 @@
 Keys (``<pin>`` is the wall's: a game's, a scenario run's or a standalone wall's PIN; all
 expire ``WALL_TTL`` after the wall's last change):
 - ``arena:wall:<pin>``: hash: ``mode``, ``paused``, ``overlay``, ``title``, ``kind``, ``created``,
-  ``host_token`` (standalone walls), ``seq``, ``pinned``;
+  ``host_token`` (standalone walls), ``host_user`` and ``host_token_given`` (a wall given to a
+  host account: the account's id and the hash of the token it last opened the wall with),
+  ``seq``, ``pinned``;
+- ``arena:host:<user id>:walls``: sorted set: the standalone walls given to a host, by creation;
 - ``arena:wall:<pin>:players``: hash: wall player id → nickname (standalone walls);
 - ``arena:wall:<pin>:mutes``: hash: player → muted until (ms);
 - ``arena:wall:<pin>:bucket:<kind>:<player>``: hash: the player's rate-limit bucket for messages
@@ -86,8 +89,13 @@ class WallStore:
 
     # -- walls ------------------------------------------------------------------------------------
 
-    def create_standalone(self, title: str, mode: str) -> tuple[str, str]:
-        """A wall of its own (a meeting): a PIN from the quiz's pool and a host token."""
+    @staticmethod
+    def host_walls_key(user_id: int) -> str:
+        return f"{PREFIX}host:{user_id}:walls"
+
+    def create_standalone(self, title: str, mode: str, host_user: int | None = None) -> tuple[str, str]:
+        """A wall of its own (a meeting): a PIN from the quiz's pool and a host token.
+        ``host_user``: the host account the wall is given to, who may open it later."""
         token = secrets.token_urlsafe(24)
         for _attempt in range(PIN_ATTEMPTS):
             pin = f"{secrets.randbelow(900_000) + 100_000}"
@@ -107,9 +115,13 @@ class WallStore:
                     "host_token": _hash(token),
                     "seq": "0",
                     "created": str(self.now_ms()),
+                    **({"host_user": str(host_user)} if host_user is not None else {}),
                 },
             )
             self._touch(pipe, pin)
+            if host_user is not None:
+                pipe.zadd(self.host_walls_key(host_user), {pin: self.now_ms()})
+                pipe.expire(self.host_walls_key(host_user), WALL_TTL)
             pipe.execute()
             return pin, token
         raise RuntimeError("no free PIN")
@@ -131,8 +143,39 @@ class WallStore:
         return self.redis.hgetall(self.wall_key(pin))  # type: ignore[no-any-return]
 
     def check_host(self, pin: str, token: str) -> bool:
-        stored = self.redis.hget(self.wall_key(pin), "host_token")
-        return bool(stored) and secrets.compare_digest(stored, _hash(token or ""))
+        given = _hash(token or "")
+        return any(
+            stored and secrets.compare_digest(stored, given)
+            for stored in self.redis.hmget(self.wall_key(pin), ["host_token", "host_token_given"])
+        )
+
+    def host_walls(self, user_id: int) -> list[dict[str, str]]:
+        """The standalone walls given to a host that are still open, newest first."""
+        pins = self.redis.zrevrange(self.host_walls_key(user_id), 0, 49)
+        walls = []
+        for pin in pins:
+            wall = self.wall(pin)
+            if wall.get("host_user") == str(user_id):
+                walls.append(
+                    {"pin": pin, "title": wall.get("title", ""), "created": wall.get("created", "0")}
+                )
+            else:  # expired (or the PIN was reused since)
+                self.redis.zrem(self.host_walls_key(user_id), pin)
+        return walls
+
+    def open_for(self, pin: str, user_id: int, organizer: bool = False) -> str | None:
+        """A fresh host token for the host the wall was given to (their earlier one stops
+        working, the organizer's stays), or for an organizer (the organizer's earlier one
+        stops working); None if the wall is not open or not given to this host."""
+        wall = self.wall(pin)
+        if wall.get("kind") != "standalone" or not (organizer or wall.get("host_user") == str(user_id)):
+            return None
+        token = secrets.token_urlsafe(24)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self.wall_key(pin), "host_token" if organizer else "host_token_given", _hash(token))
+        self._touch(pipe, pin)
+        pipe.execute()
+        return token
 
     def settings(self, pin: str, changes: dict[str, Any]) -> dict[str, str]:
         values = {k: ("1" if v else "0") if isinstance(v, bool) else str(v) for k, v in changes.items()}

@@ -14,7 +14,9 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from app.audit import record_wall, wall_actor
 from app.danmaku import protocol as p
 from app.danmaku.protocol import WallRefused
 from app.danmaku.store import WallStore
@@ -264,17 +266,16 @@ class Walls:
             if message is None:
                 raise WallRefused("message_not_found")
             approved = event == p.APPROVE
-            self._set_status(pin, message["id"], "approved" if approved else "rejected")
+            decision = ("approved", "approve") if approved else ("rejected", "reject")
+            self._set_status(pin, message, *decision, actor)
             if approved:
                 emits += self._show(pin, message, "approved")
-            self._log(pin, "approve" if approved else "reject", message["id"], message["text"], actor)
             emits.append(Emit(p.QUEUE, {"pending": self.store.pending(pin)}, moderator_room(pin)))
         elif event == p.REMOVE:
             message = self.store.unshow(pin, command["message_id"])
             if message is None:
                 raise WallRefused("message_not_found")
-            self._set_status(pin, message["id"], "removed")
-            self._log(pin, "remove", message["id"], message["text"], actor)
+            self._set_status(pin, message, "removed", "remove", actor)
             emits += [
                 Emit(p.REMOVED, {"id": message["id"]}, room)
                 for room in (screen_room(pin), moderator_room(pin))
@@ -322,7 +323,8 @@ class Walls:
                 )
                 .values(state=question["state"])
             )
-        self._log(pin, f"qa_{question['state']}", question["id"], question["text"], actor)
+            action = f"qa_{question['state']}"
+            self._write_log(session, pin, action, question["id"], question["text"], actor)
         return self._questions(pin)
 
     def _visible_question(self, pin: str, question_id: str) -> bool:
@@ -346,25 +348,31 @@ class Walls:
                 )
             )
 
-    def _set_status(self, pin: str, message_id: str, status: str) -> None:
+    def _set_status(self, pin: str, message: dict[str, Any], status: str, action: str, actor: str) -> None:
+        """A message's new status and the decision that set it, in one transaction."""
         with self.db.transaction() as session:
             session.execute(
                 update(WallMessage)
                 .where(
-                    WallMessage.wall_key == self.store.record_key(pin), WallMessage.message_id == message_id
+                    WallMessage.wall_key == self.store.record_key(pin),
+                    WallMessage.message_id == message["id"],
                 )
                 .values(status=status)
             )
+            self._write_log(session, pin, action, message["id"], message["text"], actor)
 
     def _log(self, pin: str, action: str, target: str, detail: str, actor: str) -> None:
         with self.db.transaction() as session:
-            session.add(
-                ModerationEntry(
-                    wall_key=self.store.record_key(pin),
-                    pin=pin,
-                    action=action,
-                    target=target,
-                    detail=detail[:400],
-                    actor=actor,
-                )
+            self._write_log(session, pin, action, target, detail, actor)
+
+    def _write_log(
+        self, session: Session, pin: str, action: str, target: str, detail: str, actor: str
+    ) -> None:
+        """The wall's moderation log (exported with the wall) and the audit log, together."""
+        wall_key = self.store.record_key(pin)
+        session.add(
+            ModerationEntry(
+                wall_key=wall_key, pin=pin, action=action, target=target, detail=detail[:400], actor=actor
             )
+        )
+        record_wall(session, wall_actor(actor), pin, wall_key, action, target, detail)

@@ -10,6 +10,7 @@ import redis
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from app.audit import SYSTEM, Actor, record_credit
 from app.extensions import redis_connection
 from app.models import Game, PointEntry
 from app.points.ledger import board_entries, credit_game
@@ -39,12 +40,18 @@ class Points:
         staging.replace(self.rules_path)
         return rules
 
-    def credit_game(self, session: Session, game: Game) -> list[PointEntry]:
+    def credit_game(self, session: Session, game: Game, actor: Actor = SYSTEM) -> list[PointEntry]:
         """Credit a finished game inside the caller's transaction, in a savepoint: a
-        crediting fault is logged and leaves the game's results stored."""
+        crediting fault is logged and leaves the game's results stored. ``actor`` is who
+        asked (the end of a game credits by itself: the system)."""
         try:
             with session.begin_nested():
-                return credit_game(session, self.rules(), game)
+                added = credit_game(session, self.rules(), game)
+                record_credit(
+                    session, actor, "points.credit_game", added,
+                    what=f"比赛“{game.title or '知识竞赛'}”", target_type="game", target_id=game.id,
+                )  # fmt: skip
+                return added
         except Exception:
             log.exception("crediting game %s failed; it can be credited again from its results page", game.id)
             return []

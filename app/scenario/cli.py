@@ -37,13 +37,14 @@ def scenario_check(file: Path, as_json: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def scenario_load(file: Path) -> None:
+    from app.audit import cli_actor
     from app.cli import fail
     from app.scenario.results import load_scenario
     from app.scenario.schema import ScenarioError
 
     try:
         with database().transaction() as session:
-            row, replaced = load_scenario(session, file.read_bytes(), loaded_by="cli")
+            row, replaced = load_scenario(session, file.read_bytes(), loaded_by="cli", actor=cli_actor())
             title, slug = row.title, row.slug
     except ScenarioError as error:
         fail(error.code, error.message, False)

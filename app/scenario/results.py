@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit import SYSTEM, Actor, record, record_credit
 from app.extensions import Database
 from app.models import Member, PointEntry, ScenarioAnswer, ScenarioPlayer, ScenarioRun, utcnow
 from app.models import Scenario as ScenarioRow
@@ -24,9 +25,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def load_scenario(session: Session, data: bytes, loaded_by: str = "") -> tuple[ScenarioRow, bool]:
+def load_scenario(
+    session: Session, data: bytes, loaded_by: str = "", actor: Actor = SYSTEM
+) -> tuple[ScenarioRow, bool]:
     """Check and store a scenario file (ScenarioError when it has any problem). A file with an
-    id already stored replaces that one's text. Returns (row, replaced)."""
+    id already stored replaces that one's text; ``actor`` goes to the audit log. Returns
+    (row, replaced)."""
     scenario = parse_scenario(data)
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     row = session.scalar(select(ScenarioRow).where(ScenarioRow.slug == scenario.id))
@@ -40,6 +44,15 @@ def load_scenario(session: Session, data: bytes, loaded_by: str = "") -> tuple[S
     row.loaded_by = loaded_by
     row.loaded_at = utcnow()
     session.flush()
+    record(
+        session,
+        actor,
+        "scenario.load",
+        summary=f"{'更新' if replaced else '导入'}剧本《{row.title}》（{row.slug}）",
+        target_type="scenario",
+        target_id=row.id,
+        detail={"slug": row.slug, "replaced": replaced},
+    )
     return row, replaced
 
 
@@ -127,6 +140,10 @@ def finish_run(db: Database, runs: ScenarioRuns, pin: str, points: Points | None
             try:  # a crediting fault must not lose the run: it is logged, the run is kept
                 with session.begin_nested():
                     added = credit_run(session, points.rules(), run, scenario)
+                    record_credit(
+                        session, SYSTEM, "points.credit_scenario", added,
+                        what=f"剧本杀“{run.title}”", target_type="scenario_run", target_id=run.id,
+                    )  # fmt: skip
             except Exception:
                 log.exception("crediting scenario run %s failed", run.id)
                 added = []

@@ -8,10 +8,11 @@ import datetime as dt
 from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, g, render_template, request, send_file
 
 from app import banks as bank_service
 from app import roster as roster_service
+from app.audit import user_actor
 from app.extensions import database, db_session
 from app.models import QuestionBank
 from app.web.auth import login_required
@@ -67,7 +68,9 @@ def upload_bank() -> Any:
         )
     else:
         data, filename = upload
-        outcome = bank_service.import_file(database(), data, filename, bank_name, max_bytes=_max_bytes())
+        outcome = bank_service.import_file(
+            database(), data, filename, bank_name, max_bytes=_max_bytes(), actor=user_actor(g.user)
+        )
     bank = bank_service.find_bank(db_session(), outcome.bank_name) if outcome.bank_name else None
     status = 200 if outcome.ok else (500 if outcome.error_code == "import_failed" else 400)
     return render_template("admin/import_report.html", outcome=outcome, bank=bank), status
@@ -143,7 +146,9 @@ def roster_page() -> Any:
                 None, error_code="file_required", error_message="请选择要上传的花名册文件。"
             )
         else:
-            outcome = roster_service.load_roster(database(), *upload, max_bytes=_max_bytes())
+            outcome = roster_service.load_roster(
+                database(), *upload, max_bytes=_max_bytes(), actor=user_actor(g.user)
+            )
         status = 200 if outcome.ok else (500 if outcome.error_code == "import_failed" else 400)
     return render_template(
         "admin/roster.html", outcome=outcome, branches=roster_service.branch_summary(db_session())

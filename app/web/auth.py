@@ -1,4 +1,9 @@
-"""Organizer login and logout; ``login_required`` guards the organizer pages."""
+"""Staff login and logout, and the role guards of every staff page (docs/SECURITY.md).
+
+Roles: ``organizer`` (everything), ``host`` (runs the contests, scenarios and walls given to
+them), ``secretary`` (the own branch's points, reviews and exports). Members log in on
+their own pages (app/web/boxes.py); phones in a game are known by their seat, not a login.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from app.accounts import authenticate
-from app.extensions import db_session
+from app.accounts import LoginThrottle, authenticate
+from app.extensions import db_session, redis_connection
+from app.factory import error_page
 from app.models import User
 
 bp = Blueprint("auth", __name__)
@@ -31,19 +37,24 @@ def _guard(view: F, roles: tuple[str, ...]) -> F:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if g.user is None:
+            if "/api/" in request.path:
+                return error_page(401, "login_required", "请先登录。")
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if g.user.role not in roles:
-            return render_template(
-                "error.html", status=403, code="forbidden", message="你的账号没有权限打开这个页面。"
-            ), 403
+            return error_page(403, "forbidden", "你的账号没有权限打开这个页面。")
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
 
 
 def login_required(view: F) -> F:
-    """Organizer pages: a branch secretary's account is refused (403)."""
+    """Organizer pages: every other account is refused (403)."""
     return _guard(view, ("organizer",))
+
+
+def host_required(view: F) -> F:
+    """Pages a host may open too; the view limits them to what was given to them."""
+    return _guard(view, ("organizer", "host"))
 
 
 def staff_required(view: F) -> F:
@@ -52,9 +63,11 @@ def staff_required(view: F) -> F:
 
 
 def _home(user: User | None) -> str:
-    """Where an account lands: a branch secretary has only the points pages."""
+    """Where an account lands: a secretary has the points pages, a host their activities."""
     if user is not None and user.role == "secretary":
         return url_for("points.overview")
+    if user is not None and user.role == "host":
+        return url_for("hosting.mine")
     return url_for("admin.banks")
 
 
@@ -70,19 +83,29 @@ def _safe_next(target: str | None, user: User | None = None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         username = request.form.get("username", "")[:40]
         password = request.form.get("password", "")[:200]
-        user = authenticate(db_session(), username, password)
-        if user is None:
-            error = "用户名或密码不正确。"
+        throttle = login_throttle()
+        wait = throttle.wait_minutes("user", username, request.remote_addr or "")
+        if wait:
+            error, status = throttle.message(wait), 429
         else:
-            session.clear()
-            session["user_id"] = user.id
-            return redirect(_safe_next(request.args.get("next"), user))
-    status = 401 if error else 200
+            user = authenticate(db_session(), username, password)
+            if user is None:
+                throttle.failed("user", username, request.remote_addr or "")
+                error, status = "用户名或密码不正确。", 401
+            else:
+                throttle.succeeded("user", username)
+                session.clear()
+                session["user_id"] = user.id
+                return redirect(_safe_next(request.args.get("next"), user))
     return render_template("auth/login.html", error=error), status
+
+
+def login_throttle() -> LoginThrottle:
+    return LoginThrottle(redis_connection().client())
 
 
 @bp.post("/logout")

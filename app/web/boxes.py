@@ -27,6 +27,7 @@ from flask import (
 from openpyxl import Workbook
 from sqlalchemy import case, func, select
 
+from app import audit
 from app.accounts import AccountError, authenticate_member, issue_login_code, set_member_password
 from app.blindbox.deck import DeckError, deck_template_xlsx
 from app.blindbox.proof import ProofError, photo_path, store_photo
@@ -52,7 +53,7 @@ from app.extensions import database, db_session
 from app.factory import beijing
 from app.models import Branch, Member, TaskDeck, TaskDraw, utcnow
 from app.points.service import points
-from app.web.auth import login_required, staff_required
+from app.web.auth import login_required, login_throttle, staff_required
 
 bp = Blueprint("boxes", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -95,16 +96,26 @@ def _refusal(problem: TaskError | ProofError) -> Any:
 
 @bp.route("/me/login", methods=["GET", "POST"])
 def member_login() -> Any:
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        with database().transaction() as tx:
-            member, used_code = authenticate_member(
-                tx, request.form.get("member_no", "")[:32], request.form.get("secret", "")[:200], utcnow()
-            )
-            member_id = member.id if member is not None else None
-        if member_id is None:
-            error = "工号或密码（登录码）不正确，或登录码已过期。"
+        number = request.form.get("member_no", "")[:32]
+        throttle = login_throttle()
+        wait = throttle.wait_minutes("member", number, request.remote_addr or "")
+        member_id = None
+        if wait:
+            error, status = throttle.message(wait), 429
         else:
+            with database().transaction() as tx:
+                member, used_code = authenticate_member(
+                    tx, number, request.form.get("secret", "")[:200], utcnow()
+                )
+                member_id = member.id if member is not None else None
+            if member_id is None:
+                throttle.failed("member", number, request.remote_addr or "")
+                error, status = "工号或密码（登录码）不正确，或登录码已过期。", 401
+            else:
+                throttle.succeeded("member", number)
+        if member_id is not None:
             keep = {key: session[key] for key in ("user_id",) if key in session}
             session.clear()
             session.update(keep)
@@ -114,7 +125,7 @@ def member_login() -> Any:
                 return redirect(url_for("boxes.member_password"))
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/me/") else url_for("boxes.mine"))
-    return render_template("boxes/login.html", error=error), (401 if error else 200)
+    return render_template("boxes/login.html", error=error), status
 
 
 @bp.route("/me/password", methods=["GET", "POST"])
@@ -247,7 +258,8 @@ def member_draw(deck_id: int) -> Any:
 @bp.post("/me/api/draws/<int:draw_id>/choose")
 @member_required
 def member_choose(draw_id: int) -> Any:
-    card_id = str((request.get_json(silent=True) or {}).get("card_id", ""))[:40]
+    data = request.get_json(silent=True)
+    card_id = str(data.get("card_id", "") if isinstance(data, dict) else "")[:40]  # JSON of any shape
     try:
         with database().transaction() as tx:
             row = tx.get(TaskDraw, draw_id)
@@ -392,6 +404,7 @@ def review_task(draw_id: int) -> Any:
                     rules=_rules(),
                     now=utcnow(),
                 )
+                audit.record_review(tx, audit.user_actor(g.user), row, added)
         except TaskError as problem:
             error = problem
         else:
@@ -435,6 +448,7 @@ def decks() -> Any:
                         upload.filename,
                         loaded_by=g.user.display_name or g.user.username,
                         now=utcnow(),
+                        actor=audit.user_actor(g.user),
                     )
                     loaded = deck_of(row)
             except DeckError as problem:
@@ -553,7 +567,8 @@ def _live_view(row: TaskDraw) -> dict[str, Any]:
 @login_required
 def live_draw(deck_id: int) -> Any:
     """The host draws for a branch or a member on the big screen: recorded, then revealed."""
-    data = request.get_json(silent=True) or {}
+    data = request.get_json(silent=True)
+    data = data if isinstance(data, dict) else {}  # a list, a number, true: no branch, no member
     try:
         with database().transaction() as tx:
             deck_row = tx.get(TaskDeck, deck_id)
@@ -610,6 +625,7 @@ def login_codes() -> Any:
             codes = [
                 (m.member_no, m.name, m.branch.name, code, beijing(m.login_code_expires)) for m, code in rows
             ]
+            audit.record_login_codes(write, audit.user_actor(g.user), [m for m, _code in rows])
         if not codes:
             error = "没有找到需要发放登录码的成员。"
         elif number:

@@ -22,6 +22,7 @@ from flask import (
 )
 from sqlalchemy import func, select
 
+from app.audit import user_actor
 from app.extensions import database, db_session
 from app.live import protocol
 from app.live.contests import ContestError, ContestSettings, save_contest, start_game
@@ -30,7 +31,7 @@ from app.models import Contest, Game, Member, PointEntry, QuestionBank
 from app.netinfo import base_urls
 from app.points.service import points
 from app.realtime import live_games
-from app.web.auth import login_required
+from app.web.auth import host_required, login_required
 
 bp = Blueprint("live", __name__)
 
@@ -114,9 +115,13 @@ def create_contest() -> Any:
 
 
 @bp.post("/admin/contests/<int:contest_id>/start")
-@login_required
+@host_required
 def start_contest(contest_id: int) -> Any:
+    from app.web.hosting import given, not_given
+
     contest = db_session().get(Contest, contest_id) or abort(404)
+    if not given(contest):
+        return not_given()
     try:
         started = _start(contest)
     except ContestError as error:
@@ -192,7 +197,7 @@ def match_players(game_id: int) -> Any:
                 continue
             player.member_id, player.member_no = member.id, member.member_no
         session.flush()
-        added = service.credit_game(session, game)
+        added = service.credit_game(session, game, user_actor(g.user))
     service.publish(added)
     if problems:
         return render_template(

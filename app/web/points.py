@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, select
 
+from app import audit
 from app.extensions import database, db_session
 from app.models import Branch, Member, PointEntry, utcnow
 from app.points.export import ColumnsError, apply_columns, assessment, to_csv, to_xlsx
@@ -157,6 +158,8 @@ def add_entry(member_id: int) -> Any:
                 rules=points(current_app).rules(),
                 corrects=corrects,
             )
+            if entry is not None:
+                audit.record_manual(session, audit.user_actor(g.user), entry, person)
     except LedgerError as problem:
         return member(member_id, error=problem, status=400)
     if entry is not None:
@@ -171,8 +174,13 @@ def rules() -> Any:
     error, saved, text = None, False, service.rules_text()
     if request.method == "POST":
         text = request.form.get("rules", "")
+        before = service.rules_text()
         try:
-            service.save_rules(text)
+            with database().transaction() as session:
+                if text != before:
+                    audit.record_rules(session, audit.user_actor(g.user), before, text)
+                    session.flush()  # a failing audit write fails here, before the file is replaced
+                service.save_rules(text)
             saved = True
         except RulesError as problem:
             error = problem

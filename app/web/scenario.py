@@ -10,7 +10,9 @@ import segno
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app.audit import user_actor
 from app.extensions import database, db_session
+from app.factory import error_page
 from app.live import protocol as live_protocol
 from app.models import Scenario as ScenarioRow
 from app.models import ScenarioRun
@@ -19,7 +21,7 @@ from app.scenario import protocol
 from app.scenario.engine import Refused
 from app.scenario.results import load_scenario, open_run
 from app.scenario.schema import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
-from app.web.auth import login_required
+from app.web.auth import host_required, login_required
 from app.web.live import join_url, wall_config
 
 bp = Blueprint("scenario", __name__)
@@ -68,7 +70,7 @@ def upload_scenario() -> Any:
     data = upload.read(MAX_SCENARIO_BYTES + 1)
     try:
         with database().transaction() as session:
-            row, replaced = load_scenario(session, data, loaded_by=g.user.username)
+            row, replaced = load_scenario(session, data, loaded_by=g.user.username, actor=user_actor(g.user))
             title = row.title
     except ScenarioError as error:
         return _list_page(error.problems, status=400)
@@ -76,14 +78,19 @@ def upload_scenario() -> Any:
 
 
 @bp.post("/admin/scenarios/<slug>/runs")
-@login_required
+@host_required
 def start_run(slug: str) -> Any:
+    from app.web.hosting import given, not_given
+
+    scenario = db_session().scalar(select(ScenarioRow).where(ScenarioRow.slug == slug)) or abort(404)
+    if not given(scenario):
+        return not_given()
     try:
         groups = int(request.form.get("groups", "1"))
     except ValueError:
         groups = 0
     if not 1 <= groups <= MAX_GROUPS:
-        return _list_page([("groups", f"小组数应在 1 到 {MAX_GROUPS} 之间。")], status=400)
+        return _start_refused("groups", f"小组数应在 1 到 {MAX_GROUPS} 之间。")
     try:
         run, token = open_run(
             database(),
@@ -96,8 +103,16 @@ def start_run(slug: str) -> Any:
     except LookupError:
         abort(404)
     except Refused as refused:
-        return _list_page([("", protocol.ERRORS[refused.code])], status=400)
+        return _start_refused("", protocol.ERRORS[refused.code], refused.code)
     return redirect(url_for("scenario.host", pin=run.pin) + f"#token={token}")
+
+
+def _start_refused(field: str, message: str, code: str = "bad_request") -> Any:
+    """The organizer sees the problem on the scenario list; a host, who may not open that
+    list, on an error page."""
+    if g.user.role == "host":
+        return error_page(400, code, message)
+    return _list_page([(field, message)], status=400)
 
 
 @bp.get("/admin/scenario-runs/<int:run_id>")
@@ -111,10 +126,14 @@ def run_results(run_id: int) -> Any:
 
 
 @bp.get("/admin/scenario-runs/<int:run_id>/props")
-@login_required
+@host_required
 def props(run_id: int) -> Any:
     """The printable sheet of prop cards: one QR code per card, bound to this run."""
+    from app.web.hosting import given, not_given
+
     run = db_session().get(ScenarioRun, run_id) or abort(404)
+    if not given(run.scenario):
+        return not_given()
     store = scenario_runs(current_app).store
     if not run.pin or not store.exists(run.pin):
         return render_template(

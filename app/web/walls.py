@@ -10,7 +10,9 @@ import segno
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from openpyxl import Workbook
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
+from app import audit
 from app.danmaku import protocol
 from app.danmaku.wordfilter import normalise
 from app.extensions import database, db_session
@@ -50,13 +52,10 @@ def _qr(url: str) -> Any:
     return current_app.response_class(buffer.getvalue(), mimetype="image/svg+xml")
 
 
-def _log(action: str, target: str, detail: str = "") -> None:
-    with database().transaction() as session:
-        session.add(
-            ModerationEntry(
-                wall_key="", pin="", action=action, target=target, detail=detail, actor=g.user.username
-            )
-        )
+def _log(session: Session, action: str, target: str, added: list[str], removed: list[str]) -> None:
+    """A word list change in the moderation log and the audit log, in the change's transaction."""
+    session.add(ModerationEntry(wall_key="", pin="", action=action, target=target, actor=g.user.username))
+    audit.record_words(session, audit.user_actor(g.user), added, removed)
 
 
 # -- organizer: walls, the word list, exports ----------------------------------------------------------
@@ -89,7 +88,10 @@ def create_wall() -> Any:
     mode = request.form.get("mode", "auto")
     if mode not in protocol.MODES:
         return _page(problem="请选择审核方式。", status=400)
-    pin, token = danmaku_walls(current_app).store.create_standalone(title, mode)
+    from app.web.hosting import host_id_from_form
+
+    host_user = host_id_from_form(request.form.get("host_id"))
+    pin, token = danmaku_walls(current_app).store.create_standalone(title, mode, host_user)
     return redirect(url_for("walls.moderate", pin=pin) + f"#token={token}")
 
 
@@ -101,17 +103,18 @@ def _add_words(words: list[str]) -> tuple[int, list[str]]:
         known = {normalise(word) for word in session.scalars(select(FilterWord.word))}
         if len(known) + len(wanted) > MAX_WORDS:
             raise ValueError(f"词表最多 {MAX_WORDS} 个词。")
-        added = 0
+        added = []
         for word, key in wanted.items():
             if key in known:
                 continue
             known.add(key)
             session.add(FilterWord(word=word, added_by=g.user.username))
-            added += 1
+            added.append(word)
+        if added:
+            _log(session, "word_add", f"{len(added)} 个词", added, [])
     if added:
         danmaku_walls(current_app).words_changed()
-        _log("word_add", f"{added} 个词")
-    return added, refused
+    return len(added), refused
 
 
 def _split(text: str) -> list[str]:
@@ -156,8 +159,8 @@ def remove_word(word_id: int) -> Any:
             abort(404)
         text = word.word
         session.execute(delete(FilterWord).where(FilterWord.id == word_id))
+        _log(session, "word_remove", text, [], [text])
     danmaku_walls(current_app).words_changed()
-    _log("word_remove", text)
     return redirect(url_for("walls.admin"))
 
 
