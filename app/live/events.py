@@ -49,6 +49,13 @@ def connection() -> dict[str, Any]:
 
 
 def send(socketio: SocketIO, emits: Iterable[Emit]) -> None:
+    """Emit each to its room, in order; many at once (a reveal's results) as one message on
+    the Redis queue when the server has one (``RedisQueue.emit_many``)."""
+    emits = list(emits)
+    manager = socketio.server.manager if socketio.server else None
+    if len(emits) > 1 and hasattr(manager, "emit_many"):
+        manager.emit_many([(item.event, item.payload, item.to) for item in emits])
+        return
     for item in emits:
         socketio.emit(item.event, item.payload, to=item.to)
 

@@ -378,18 +378,18 @@ class LiveGames:
     # -- leaderboards ------------------------------------------------------------------
 
     def leaderboard(self, pin: str, size: int = LEADERBOARD_SIZE) -> dict[str, Any]:
-        players = self.store.players(pin)
-        scores = self.store.scores(pin)
+        ranked = self.store.ranking(pin, size)
         top = []
-        for place, player_id in enumerate(self.store.ranking(pin, size), start=1):
-            player = players.get(player_id, {})
+        for place, (player_id, (player, score)) in enumerate(
+            zip(ranked, self.store.standing(pin, ranked), strict=True), start=1
+        ):
             top.append(
                 {
                     "player_id": player_id,
                     "nickname": player.get("nickname", ""),
                     "team": player.get("team", ""),
-                    "score": scores.get(player_id, {}).get("score", 0),
-                    "correct": scores.get(player_id, {}).get("correct", 0),
+                    "score": score.get("score", 0),
+                    "correct": score.get("correct", 0),
                     "rank": place,
                 }
             )
