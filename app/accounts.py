@@ -7,6 +7,8 @@ import logging
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 import redis
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.models import Member, User
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ROLES = ("organizer", "host", "secretary")  # staff accounts; members log in on their own pages
 USERNAME = re.compile(r"^[\w.\-]{2,40}$")
@@ -162,6 +165,22 @@ class LoginThrottle:
     def _keys(kind: str, name: str, address: str) -> tuple[str, str]:
         folded = unicodedata.normalize("NFKC", name).strip().casefold()
         return f"arena:login:{kind}:{folded}", f"arena:login:addr:{address}"
+
+    def attempt(
+        self, kind: str, name: str, address: str, check: Callable[[], T | None]
+    ) -> tuple[T | None, int]:
+        """Run ``check`` (the password check, None when wrong) unless the account or the
+        address is locked: (its result, 0), or (None, minutes to wait). A wrong one is
+        counted, a right one clears the account's count."""
+        wait = self.wait_minutes(kind, name, address)
+        if wait:
+            return None, wait
+        result = check()
+        if result is None:
+            self.failed(kind, name, address)
+        else:
+            self.succeeded(kind, name)
+        return result, 0
 
     def wait_minutes(self, kind: str, name: str, address: str) -> int:
         """0 when a login may be tried, else the whole minutes until it may."""

@@ -87,20 +87,20 @@ def login() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "")[:40]
         password = request.form.get("password", "")[:200]
-        throttle = login_throttle()
-        wait = throttle.wait_minutes("user", username, request.remote_addr or "")
+        user, wait = login_throttle().attempt(
+            "user",
+            username,
+            request.remote_addr or "",
+            lambda: authenticate(db_session(), username, password),
+        )
         if wait:
-            error, status = throttle.message(wait), 429
+            error, status = LoginThrottle.message(wait), 429
+        elif user is None:
+            error, status = "用户名或密码不正确。", 401
         else:
-            user = authenticate(db_session(), username, password)
-            if user is None:
-                throttle.failed("user", username, request.remote_addr or "")
-                error, status = "用户名或密码不正确。", 401
-            else:
-                throttle.succeeded("user", username)
-                session.clear()
-                session["user_id"] = user.id
-                return redirect(_safe_next(request.args.get("next"), user))
+            session.clear()
+            session["user_id"] = user.id
+            return redirect(_safe_next(request.args.get("next"), user))
     return render_template("auth/login.html", error=error), status
 
 

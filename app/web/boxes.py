@@ -28,7 +28,13 @@ from openpyxl import Workbook
 from sqlalchemy import case, func, select
 
 from app import audit
-from app.accounts import AccountError, authenticate_member, issue_login_code, set_member_password
+from app.accounts import (
+    AccountError,
+    LoginThrottle,
+    authenticate_member,
+    issue_login_code,
+    set_member_password,
+)
 from app.blindbox.deck import DeckError, deck_template_xlsx
 from app.blindbox.proof import ProofError, photo_path, store_photo
 from app.blindbox.tasks import (
@@ -99,23 +105,21 @@ def member_login() -> Any:
     error, status = None, 200
     if request.method == "POST":
         number = request.form.get("member_no", "")[:32]
-        throttle = login_throttle()
-        wait = throttle.wait_minutes("member", number, request.remote_addr or "")
-        member_id = None
-        if wait:
-            error, status = throttle.message(wait), 429
-        else:
+
+        def check() -> tuple[int, bool] | None:
             with database().transaction() as tx:
                 member, used_code = authenticate_member(
                     tx, number, request.form.get("secret", "")[:200], utcnow()
                 )
-                member_id = member.id if member is not None else None
-            if member_id is None:
-                throttle.failed("member", number, request.remote_addr or "")
-                error, status = "工号或密码（登录码）不正确，或登录码已过期。", 401
-            else:
-                throttle.succeeded("member", number)
-        if member_id is not None:
+                return (member.id, used_code) if member is not None else None
+
+        signed_in, wait = login_throttle().attempt("member", number, request.remote_addr or "", check)
+        if wait:
+            error, status = LoginThrottle.message(wait), 429
+        elif signed_in is None:
+            error, status = "工号或密码（登录码）不正确，或登录码已过期。", 401
+        else:
+            member_id, used_code = signed_in
             keep = {key: session[key] for key in ("user_id",) if key in session}
             session.clear()
             session.update(keep)
