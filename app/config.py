@@ -70,6 +70,11 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def uploads_path(self) -> Path:
+        """The 党建盲盒 proof photos (shared by every app server; taken by ``arena backup``)."""
+        return self.instance_path / "uploads"
+
+    @property
     def behind_tls(self) -> bool:
         """Served to browsers over https: the session cookie is then marked Secure."""
         return self.public_url.startswith("https://")

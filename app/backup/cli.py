@@ -15,7 +15,7 @@ from app.extensions import database
 
 
 def _uploads() -> Path:
-    return current_app.config["ARENA"].instance_path / "uploads"
+    return current_app.config["ARENA"].uploads_path
 
 
 def _size(size: int) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from app.backup.codec import encode_row, table_codecs
 from app.backup.format import (
+    CHUNK,
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
@@ -35,7 +36,6 @@ from app.backup.format import (
 )
 
 BATCH = 1000  # rows fetched at a time: a big table never sits in memory whole
-CHUNK = 1 << 20
 
 
 @contextmanager

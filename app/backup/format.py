@@ -23,6 +23,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 TABLES = "tables/"
 UPLOADS = "uploads/"
+CHUNK = 1 << 20  # bytes read at a time from a photo or an entry of the zip
 # A file name of the uploads folder we copy out and back in: one plain path component, so
 # nothing in a zip can point outside the folder ("../x", "/etc/x", "a/b", "C:x", ".hidden").
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")

@@ -25,6 +25,7 @@ from sqlalchemy.exc import StatementError
 
 from app.backup.codec import RowError, decode_row, table_codecs
 from app.backup.format import (
+    CHUNK,
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
@@ -41,7 +42,6 @@ from app.backup.format import (
 )
 
 BATCH = 1000  # rows per INSERT: the file is read line by line, never whole
-CHUNK = 1 << 20
 MAX_MANIFEST = 16 << 20
 
 

@@ -67,7 +67,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _uploads() -> Any:
-    return current_app.config["ARENA"].instance_path / "uploads"
+    return current_app.config["ARENA"].uploads_path
 
 
 # -- the member's session ----------------------------------------------------------------
