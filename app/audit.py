@@ -22,7 +22,7 @@ from flask import has_request_context, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEntry, Member, PointEntry, TaskDraw, TaskReview, User, utcnow
+from app.models import AuditEntry, Game, Member, PointEntry, TaskDraw, TaskReview, User, utcnow
 from app.points.periods import TZ, local_midnight, utc
 from question_bank.normalize import neutralise
 
@@ -149,6 +149,21 @@ def record_credit(
         target_type=target_type,
         target_id=target_id,
         detail={"entries": len(entries), "members": members, "total": total},
+    )
+
+
+def record_game_credit(
+    session: Session, actor: Actor, game: Game, entries: Sequence[PointEntry]
+) -> AuditEntry | None:
+    """A finished game's crediting: at its end (the system), from its results page or by the CLI."""
+    return record_credit(
+        session,
+        actor,
+        "points.credit_game",
+        entries,
+        what=f"比赛“{game.title or '知识竞赛'}”",
+        target_type="game",
+        target_id=game.id,
     )
 
 

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.audit import cli_actor, record_credit
+from app.audit import cli_actor, record_credit, record_game_credit
 from app.cli import fail
 from app.extensions import database
 from app.models import Branch, Game, PointEntry
@@ -71,10 +71,7 @@ def credit(game_id: int) -> None:
         if game is None:
             fail("game_not_found", f"没有第 {game_id} 场比赛。", False)
         added = credit_game(session, rules, game)
-        record_credit(
-            session, cli_actor(), "points.credit_game", added,
-            what=f"比赛“{game.title or '知识竞赛'}”", target_type="game", target_id=game.id,
-        )  # fmt: skip
+        record_game_credit(session, cli_actor(), game, added)
     points(current_app).publish(added)
     click.echo(f"第 {game_id} 场：新记 {len(added)} 条积分。")
 

@@ -10,7 +10,7 @@ import redis
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from app.audit import SYSTEM, Actor, record_credit
+from app.audit import SYSTEM, Actor, record_game_credit
 from app.extensions import redis_connection
 from app.models import Game, PointEntry
 from app.points.ledger import board_entries, credit_game
@@ -47,10 +47,7 @@ class Points:
         try:
             with session.begin_nested():
                 added = credit_game(session, self.rules(), game)
-                record_credit(
-                    session, actor, "points.credit_game", added,
-                    what=f"比赛“{game.title or '知识竞赛'}”", target_type="game", target_id=game.id,
-                )  # fmt: skip
+                record_game_credit(session, actor, game, added)
                 return added
         except Exception:
             log.exception("crediting game %s failed; it can be credited again from its results page", game.id)
