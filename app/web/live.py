@@ -32,6 +32,7 @@ from app.netinfo import base_urls
 from app.points.service import points
 from app.realtime import live_games
 from app.web.auth import host_required, login_required
+from app.web.hosting import given, not_given
 
 bp = Blueprint("live", __name__)
 
@@ -117,8 +118,6 @@ def create_contest() -> Any:
 @bp.post("/admin/contests/<int:contest_id>/start")
 @host_required
 def start_contest(contest_id: int) -> Any:
-    from app.web.hosting import given, not_given
-
     contest = db_session().get(Contest, contest_id) or abort(404)
     if not given(contest):
         return not_given()

@@ -173,8 +173,7 @@ def rules() -> Any:
     service = points(current_app)
     error, saved, text = None, False, service.rules_text()
     if request.method == "POST":
-        text = request.form.get("rules", "")
-        before = service.rules_text()
+        before, text = text, request.form.get("rules", "")
         try:
             with database().transaction() as session:
                 if text != before:

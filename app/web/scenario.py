@@ -22,6 +22,7 @@ from app.scenario.engine import Refused
 from app.scenario.results import load_scenario, open_run
 from app.scenario.schema import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
 from app.web.auth import host_required, login_required
+from app.web.hosting import given, not_given
 from app.web.live import join_url, wall_config
 
 bp = Blueprint("scenario", __name__)
@@ -80,8 +81,6 @@ def upload_scenario() -> Any:
 @bp.post("/admin/scenarios/<slug>/runs")
 @host_required
 def start_run(slug: str) -> Any:
-    from app.web.hosting import given, not_given
-
     scenario = db_session().scalar(select(ScenarioRow).where(ScenarioRow.slug == slug)) or abort(404)
     if not given(scenario):
         return not_given()
@@ -129,8 +128,6 @@ def run_results(run_id: int) -> Any:
 @host_required
 def props(run_id: int) -> Any:
     """The printable sheet of prop cards: one QR code per card, bound to this run."""
-    from app.web.hosting import given, not_given
-
     run = db_session().get(ScenarioRun, run_id) or abort(404)
     if not given(run.scenario):
         return not_given()

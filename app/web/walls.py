@@ -20,6 +20,7 @@ from app.live import protocol as live_protocol
 from app.models import FilterWord, ModerationEntry, WallMessage, WallQuestion
 from app.realtime import danmaku_walls
 from app.web.auth import login_required
+from app.web.hosting import host_id_from_form
 from app.web.scenario import _public_base
 from question_bank.errors import BankFileError
 from question_bank.normalize import neutralise
@@ -88,8 +89,6 @@ def create_wall() -> Any:
     mode = request.form.get("mode", "auto")
     if mode not in protocol.MODES:
         return _page(problem="请选择审核方式。", status=400)
-    from app.web.hosting import host_id_from_form
-
     host_user = host_id_from_form(request.form.get("host_id"))
     pin, token = danmaku_walls(current_app).store.create_standalone(title, mode, host_user)
     return redirect(url_for("walls.moderate", pin=pin) + f"#token={token}")
