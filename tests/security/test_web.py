@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts import ACCOUNT_LIMIT, set_user
+from app.accounts import ACCOUNT_LIMIT
 from app.extensions import database, redis_connection
 from app.models import Contest, Scenario, User
 from app.realtime import danmaku_walls, live_games, scenario_runs
 from tests.conftest import csrf_token, make_test_app
-from tests.security.world import PASSWORD, ROOT, build, login
+from tests.security.world import PASSWORD, ROOT, build, login, other_host
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +32,6 @@ def no_throttle(app: Any) -> Any:
 
 def test_a_host_starts_only_the_contest_given_to_them_and_gets_a_working_host_token(app: Any) -> None:
     world = build(app)
-    with database(app).transaction() as session:
-        set_user(session, "host2", PASSWORD, role="host")
     host = login(app, "host")
     token = csrf_token(host, "/hosting")
     started = host.post(f"/admin/contests/{world.ids['contest_id']}/start", data={"csrf_token": token})
@@ -41,10 +39,8 @@ def test_a_host_starts_only_the_contest_given_to_them_and_gets_a_working_host_to
     pin, host_token = re.fullmatch(r".*/host/(\d{6})#token=(.+)", started.headers["Location"]).groups()  # type: ignore[union-attr]
     assert live_games(app).store.check_host(pin, host_token)
 
-    other = app.test_client()
-    form = {"username": "host2", "password": PASSWORD, "csrf_token": csrf_token(other)}
-    assert other.post("/login", data=form).status_code == 302
-    assert world.ids["contest_id"] and "全体大会" not in other.get("/hosting").get_data(as_text=True)
+    other = other_host(app)
+    assert "全体大会" not in other.get("/hosting").get_data(as_text=True)  # host1's wall
     refused = other.post(
         f"/admin/contests/{world.ids['contest_id']}/start", data={"csrf_token": csrf_token(other, "/hosting")}
     )
@@ -128,15 +124,7 @@ def test_a_wall_given_to_a_host_opens_with_a_fresh_token_each_time(app: Any) -> 
     assert (store.check_host(pin, first), store.check_host(pin, second)) == (False, True)
     assert store.check_host(pin, organizer_token)  # the organizer's page keeps working
     # Another host, and a wall of a game (not a standalone wall), are refused.
-    with database(app).transaction() as session:
-        set_user(session, "host2", PASSWORD, role="host")
-    other = app.test_client()
-    assert (
-        other.post(
-            "/login", data={"username": "host2", "password": PASSWORD, "csrf_token": csrf_token(other)}
-        ).status_code
-        == 302
-    )
+    other = other_host(app)
     assert (
         other.post(
             f"/hosting/walls/{pin}/open", data={"csrf_token": csrf_token(other, "/hosting")}

@@ -123,14 +123,22 @@ def _submitted_photo_task(app: Any, deck_id: int) -> tuple[int, str]:
         return row.id, row.proof_image
 
 
-def login(app: Any, role: str) -> Any:
-    """A test client signed in as ``role`` (anonymous: signed in as nobody)."""
+def login(app: Any, role: str, username: str = "") -> Any:
+    """A test client signed in as ``role`` (anonymous: signed in as nobody), as the world's
+    account of that role or as ``username``."""
     client = app.test_client()
     if role == "member":
         form = {"member_no": "M001", "secret": PASSWORD, "csrf_token": csrf_token(client, "/me/login")}
         assert client.post("/me/login", data=form).status_code == 302
     elif role != "anonymous":
-        username = {"secretary": "sec1", "host": "host1", "organizer": "organizer"}[role]
+        username = username or {"secretary": "sec1", "host": "host1", "organizer": "organizer"}[role]
         form = {"username": username, "password": PASSWORD, "csrf_token": csrf_token(client)}
         assert client.post("/login", data=form).status_code == 302
     return client
+
+
+def other_host(app: Any) -> Any:
+    """A second host account, given nothing, signed in."""
+    with database(app).transaction() as session:
+        set_user(session, "host2", PASSWORD, role="host")
+    return login(app, "host", "host2")
