@@ -14,12 +14,11 @@ from playwright.sync_api import Page, expect
 from app.live.games import team_standings
 from app.live.protocol import ERRORS
 from app.live.store import LiveStore
+from tests.e2e.screens import HOST_SIZE, SIZES, UHD_SIZE, overflowing, resize
 from tests.live.conftest import Server, new_game, single
 
 pytestmark = pytest.mark.e2e
 
-HOST_SIZE = {"width": 1920, "height": 1080}
-UHD_SIZE = {"width": 3840, "height": 2160}
 PHONE_SIZE = {"width": 390, "height": 844}
 TEAMS = {"张三": "红队", "李四": "蓝队", "王五": "红队"}
 
@@ -144,9 +143,9 @@ def test_a_game_on_the_big_screen_and_three_phones(
     expect(host.get_by_test_id("reveal-answer")).to_have_text("正确答案：D. 实现共产主义")
     expect(host.get_by_test_id("explanation")).to_have_text(questions[0]["explanation"])
     host.screenshot(path=artifacts / "host-reveal.png")
-    host.set_viewport_size(UHD_SIZE)
+    resize(host, UHD_SIZE)
     host.screenshot(path=artifacts / "host-reveal-4k.png")
-    host.set_viewport_size(HOST_SIZE)
+    resize(host, HOST_SIZE)
 
     players = store.players(pin)
     seats = {player["nickname"]: pid for pid, player in players.items()}
@@ -341,16 +340,6 @@ LONG_OPTIONS = [
 ]
 
 
-def overflowing(page: Page) -> list[str]:
-    """Ids of visible boxes whose content does not fit (the screen must never scroll)."""
-    return page.evaluate(
-        """() => [...document.querySelectorAll('.screen:not([hidden]), #teams, #app')]
-              .filter((el) => el.offsetParent !== null || el.id === 'app')
-              .filter((el) => el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1)
-              .map((el) => el.id)"""
-    )
-
-
 def test_long_content_and_sixty_players_fit_the_big_screen(
     browser: Any, server: Server, store: LiveStore, phones: Any, artifacts: Path
 ) -> None:
@@ -376,10 +365,10 @@ def test_long_content_and_sixty_players_fit_the_big_screen(
     expect(host.get_by_test_id("lobby-count")).to_have_text("60")
 
     def check(name: str) -> None:
-        for size, suffix in ((HOST_SIZE, ""), (UHD_SIZE, "-4k")):
-            host.set_viewport_size(size)
-            assert overflowing(host) == [], f"{name}{suffix} overflows"
-        host.set_viewport_size(HOST_SIZE)
+        for size, suffix in SIZES:
+            resize(host, size)
+            assert overflowing(host, "#teams") == [], f"{name}{suffix} overflows"
+        resize(host, HOST_SIZE)
         host.screenshot(path=artifacts / f"host-long-{name}.png")
 
     check("lobby")

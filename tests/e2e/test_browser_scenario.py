@@ -23,13 +23,14 @@ from app.realtime import scenario_runs
 from app.scenario import protocol
 from app.scenario.results import load_scenario, open_run
 from tests.e2e.conftest import watch
+from tests.e2e.screens import HOST_SIZE, SIZES, overflowing, resize
 from tests.live.conftest import Server
 
 pytestmark = pytest.mark.e2e
 
 MINI = Path(__file__).parents[1] / "scenario" / "data" / "mini.yaml"
-HOST_SIZE = {"width": 1920, "height": 1080}
-UHD_SIZE = {"width": 3840, "height": 2160}
+# The scenario screen's own boxes that must fit, besides the screen itself.
+BOXES = "#lobby-groups, #group-cards, #decisions, #debrief"
 CONSOLE_SIZE = {"width": 1366, "height": 900}
 PHONE_SIZE = {"width": 390, "height": 844}
 ROLE_NAMES = {"op": "报务员", "wife": "掩护人", "mole": "邻居", "boss": "交通员", "kid": "报童"}
@@ -78,27 +79,12 @@ def join(page: Page, nickname: str) -> None:
     expect(page.get_by_test_id("me")).to_have_text(f"{nickname} · 第 1 组")
 
 
-def overflowing(page: Page) -> list[str]:
-    """Ids of visible boxes whose content does not fit (the big screen must never scroll)."""
-    return page.evaluate(
-        """() => [...document.querySelectorAll(
-                '.screen:not([hidden]), #lobby-groups, #group-cards, #decisions, #debrief, #app')]
-              .filter((el) => el.offsetParent !== null || el.id === 'app')
-              .filter((el) => el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1)
-              .map((el) => el.id)"""
-    )
-
-
 def check_screen(screen: Page, artifacts: Path, name: str) -> None:
-    for size, suffix in ((HOST_SIZE, ""), (UHD_SIZE, "-4k")):
-        screen.set_viewport_size(size)
-        for _attempt in range(20):  # the resize handler refits the text
-            screen.wait_for_timeout(100)
-            if not overflowing(screen):
-                break
-        assert overflowing(screen) == [], f"screen {name}{suffix} overflows"
+    for size, suffix in SIZES:
+        resize(screen, size)
+        assert overflowing(screen, BOXES) == [], f"screen {name}{suffix} overflows"
         screen.screenshot(path=artifacts / f"scenario-screen-{name}{suffix}.png")
-    screen.set_viewport_size(HOST_SIZE)
+    resize(screen, HOST_SIZE)
 
 
 def next_act(host: Page, title: str) -> None:
