@@ -47,6 +47,9 @@ class Client:
                 ping_interval=None,  # Engine.IO pings in its own frames
                 compression=None,
                 open_timeout=timeout,
+                # gevent's server never answers the closing handshake: without this, every run
+                # on gevent waited websockets' default 10 s for it, twice (phones, then host).
+                close_timeout=1,
             ),
             timeout,
         )
