@@ -408,9 +408,10 @@ def serve(host: str | None, port: int | None, quiet: bool) -> None:
     click.echo(banner(settings.public_url, host, port, with_qr=not quiet), nl=False)
     sys.stdout.flush()
     socketio.start_background_task(run_ticker, socketio, app, settings.tick_ms / 1000)
-    from app.entry import tune_gc
+    from app.entry import tune_gc, watch_stalls
 
     tune_gc()
+    watch_stalls(socketio.start_background_task)
     try:
         # eventlet's server refuses connections past its pool (1024 by default); gevent's has none.
         pool = {"max_size": settings.max_connections} if settings.async_mode == "eventlet" else {}

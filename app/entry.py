@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 GC_THRESHOLDS = (50_000, 20, 100)
 
@@ -20,6 +22,43 @@ def tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+STALL_MS = 20  # a hub that wakes this late has held every phone's packets that long
+
+
+def watch_stalls(start_background_task: Callable[[Callable[[], None]], Any]) -> None:
+    """With ``ARENA_STALL_LOG=FILE``, append a JSON line for every stall of this process's
+    hub (a 5 ms sleep woken more than ``STALL_MS`` late) and every garbage collection over
+    5 ms, with ``time.monotonic()`` times: the load generator (bench/) sets it to tell the
+    server's own pauses from its phones' and to name their cause."""
+    path = os.environ.get("ARENA_STALL_LOG", "").strip()
+    if not path:
+        return
+    import gc
+    import json
+    import time
+
+    out = open(path, "a", buffering=1, encoding="utf-8")  # open for the process's life, line-buffered
+    started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[:] = [time.monotonic()]
+        elif started and (took := time.monotonic() - started[0]) > 0.005:
+            line = {"at": started[0], "gc_ms": round(took * 1000, 1), "gen": info["generation"]}
+            out.write(json.dumps(line) + "\n")
+
+    def watch() -> None:
+        while True:
+            before = time.monotonic()
+            time.sleep(0.005)  # a green sleep: the server's monkey patching made it one
+            late = (time.monotonic() - before - 0.005) * 1000
+            if late > STALL_MS:
+                out.write(json.dumps({"at": before, "stall_ms": round(late, 1)}) + "\n")
+
+    gc.callbacks.append(on_gc)
+    start_background_task(watch)
 
 
 def raise_file_limit() -> None:

