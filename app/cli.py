@@ -385,8 +385,7 @@ def game_new(
 @click.option("--port", default=None, type=int, help="端口（默认 ARENA_PORT 或 5000）")
 @click.option("--quiet", is_flag=True, help="不打印二维码")
 def serve(host: str | None, port: int | None, quiet: bool) -> None:
-    import signal
-
+    from app.entry import stop_on_signals, tune_gc, watch_stalls
     from app.extensions import redis_connection
     from app.live.events import run_ticker
     from app.netinfo import banner
@@ -402,23 +401,23 @@ def serve(host: str | None, port: int | None, quiet: bool) -> None:
     redis.client().ping()  # fail now, not at the first phone, if Redis cannot be reached
     if redis.embedded:
         click.echo(f"内置 Redis 已启动：{redis.url}")
-    # SIGTERM (docker stop, systemd, a test) must run the atexit hooks that stop the
-    # embedded Redis, so turn it into a normal exit.
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+
+    def cleanup() -> None:
+        close_message_queue()
+        redis.stop()
+
+    stop_on_signals(socketio.start_background_task, cleanup)
     click.echo(banner(settings.public_url, host, port, with_qr=not quiet), nl=False)
     sys.stdout.flush()
     socketio.start_background_task(run_ticker, socketio, app, settings.tick_ms / 1000)
-    from app.entry import tune_gc, watch_stalls
-
     tune_gc()
     watch_stalls(socketio.start_background_task)
     try:
         # eventlet's server refuses connections past its pool (1024 by default); gevent's has none.
         pool = {"max_size": settings.max_connections} if settings.async_mode == "eventlet" else {}
         socketio.run(app, host=host, port=port, log_output=False, **pool)
-    finally:
-        close_message_queue()
-        redis.stop()
+    finally:  # the server loop ended some other way (an error at start, a port in use)
+        cleanup()
 
 
 # -- load --------------------------------------------------------------------------------

@@ -24,10 +24,11 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+Spawn = Callable[[Callable[[], None]], Any]  # socketio.start_background_task, eventlet.spawn, …
 STALL_MS = 20  # a hub that wakes this late has held every phone's packets that long
 
 
-def watch_stalls(start_background_task: Callable[[Callable[[], None]], Any]) -> None:
+def watch_stalls(start_background_task: Spawn) -> None:
     """With ``ARENA_STALL_LOG=FILE``, append a JSON line for every stall of this process's
     hub (a 5 ms sleep woken more than ``STALL_MS`` late) and every garbage collection over
     5 ms, with ``time.monotonic()`` times: the load generator (bench/) sets it to tell the
@@ -59,6 +60,34 @@ def watch_stalls(start_background_task: Callable[[Callable[[], None]], Any]) -> 
 
     gc.callbacks.append(on_gc)
     start_background_task(watch)
+
+
+def stop_on_signals(start_background_task: Spawn, cleanup: Callable[[], None]) -> None:
+    """SIGTERM (docker stop, systemd, a test) and SIGINT (Ctrl-C) stop the server: ``cleanup``
+    runs (it stops the embedded Redis), then the process exits with 0.
+
+    Not by raising SystemExit in the handler: Python runs a signal handler in whichever
+    greenlet is running, and a SystemExit raised in a phone's handler ended only that greenlet
+    (seen: the server ran on until killed); thrown into the main greenlet instead, it stopped
+    eventlet's server loop, which then waited for every open websocket to end. So the handler
+    only starts a green thread, and that one cleans up and leaves."""
+    import logging
+    import signal
+
+    def finish() -> None:
+        try:
+            cleanup()
+        finally:
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+
+    def stop(_signum: int, _frame: Any) -> None:
+        start_background_task(finish)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
 def raise_file_limit() -> None:

@@ -73,3 +73,45 @@ def test_lan_addresses_exclude_loopback() -> None:
         "http://127.0.0.1:5000",
         "https://dangjian.example.cn",
     )
+
+
+# A green thread that swallows everything, as a socket handler's wrapper does, receives
+# SIGTERM (or SIGINT) while it runs; the main greenlet meanwhile waits 20 s. The process must
+# run its cleanup (which stops the embedded Redis) and end at once with code 0.
+SIGNAL_IN_A_HANDLER = """
+import os, signal, sys
+{patch}
+from app.entry import stop_on_signals
+stop_on_signals({spawn}, lambda: print("cleanup ran", flush=True))
+
+def handler():
+    try:
+        os.kill(os.getpid(), signal.{signal})
+        sum(range(10_000_000))  # the signal is handled here, in this greenlet
+    except BaseException as caught:
+        print("the handler swallowed", type(caught).__name__, flush=True)
+
+{spawn}(handler)
+{sleep}(20)
+print("still running", flush=True)
+"""
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize(
+    "patch, spawn, sleep",
+    [
+        ("import eventlet; eventlet.monkey_patch()", "eventlet.spawn", "eventlet.sleep"),
+        ("from gevent import monkey; monkey.patch_all(); import gevent", "gevent.spawn", "gevent.sleep"),
+    ],
+    ids=["eventlet", "gevent"],
+)
+def test_a_signal_in_any_greenlet_stops_the_server(
+    patch: str, spawn: str, sleep: str, signal_name: str
+) -> None:
+    script = SIGNAL_IN_A_HANDLER.format(patch=patch, spawn=spawn, sleep=sleep, signal=signal_name)
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["cleanup ran"]
+    assert time.monotonic() - started < 10
