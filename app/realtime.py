@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import socketio as python_socketio
-from flask import Flask
+from flask import Flask, abort
 from flask_socketio import SocketIO
 
 from app.extensions import database, redis_connection
@@ -61,6 +61,25 @@ def init_app(app: Flask) -> None:
     # Named explicitly: under `flask`/`arena` (FLASK_RUN_FROM_CLI) Flask-SocketIO would
     # otherwise fall back to threading and refuse to serve.
     socketio.init_app(app, async_mode=settings.async_mode, **options)
+    match_socket_path(app)
+
+
+def match_socket_path(app: Flask) -> None:
+    """Give the Engine.IO endpoint a URL rule of its own.
+
+    Flask-SocketIO runs every event in a request context made from its connection's environ,
+    whose path is ``/socket.io/``. With no rule for that path Werkzeug raised, and kept on the
+    request, a NotFound per event, whose traceback held the event's frames: a reference cycle
+    per answer that only the garbage collector frees, and 2,000 phones' worth of them made its
+    collections pause the server for 100 ms and more (bench/README.md). The Engine.IO
+    middleware answers this path before Flask does, so the view never runs.
+    """
+    app.add_url_rule("/socket.io/", "socketio", not_found)  # long-polling connections
+    app.add_url_rule("/socket.io/", "socketio", not_found, websocket=True)  # websocket ones
+
+
+def not_found() -> Any:
+    abort(404)
 
 
 def close_message_queue() -> None:

@@ -32,6 +32,9 @@ def main() -> None:
 
     app = Flask(__name__)
     socketio = SocketIO(app, async_mode=options.async_mode, cors_allowed_origins="*")
+    from app.realtime import match_socket_path
+
+    match_socket_path(app)  # as our server does: a bare server's events otherwise cost a cycle each
     game: dict[str, Any] = {
         "phase": "lobby",
         "q": -1,
