@@ -70,9 +70,9 @@ def match_socket_path(app: Flask) -> None:
     Flask-SocketIO runs every event in a request context made from its connection's environ,
     whose path is ``/socket.io/``. With no rule for that path Werkzeug raised, and kept on the
     request, a NotFound per event, whose traceback held the event's frames: a reference cycle
-    per answer that only the garbage collector frees, and 2,000 phones' worth of them made its
-    collections pause the server for 100 ms and more (bench/README.md). The Engine.IO
-    middleware answers this path before Flask does, so the view never runs.
+    per answer that only the garbage collector frees: with 2,000 phones answering, they were
+    about a third of what each of its 100-ms collections walked (bench/README.md). The
+    Engine.IO middleware answers this path before Flask does, so the view never runs.
     """
     app.add_url_rule("/socket.io/", "socketio", not_found)  # long-polling connections
     app.add_url_rule("/socket.io/", "socketio", not_found, websocket=True)  # websocket ones
