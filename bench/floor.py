@@ -93,8 +93,7 @@ def main() -> None:
             game["answered"] = set()
             socketio.emit("game:state", state("question"), to="game")
         elif game["phase"] == "reveal":
-            socketio.emit("game:leaderboard", {"players": [], "teams": []}, to="game")
-            game["phase"] = "leaderboard"
+            socketio.emit("game:state", state("leaderboard"), to="game")  # what our phones get
         return {"ok": True}
 
     from app.entry import raise_file_limit, tune_gc, watch_stalls  # arena serve's settings, for a fair floor

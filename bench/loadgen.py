@@ -13,7 +13,8 @@ What is measured (``report()``):
 - answer ack: ``player:answer`` sent → its acknowledgement.
 - reveal fan-out: the last answer of the question sent (the server closes the question on
   it) → each phone's ``game:reveal``.
-- leaderboard fan-out: the host's ``host:next`` → each phone's ``game:leaderboard``.
+- leaderboard fan-out: the host's ``host:next`` → each phone's ``game:state`` of the leaderboard
+  (the phone's cue to look at the big screen; ``game:leaderboard`` goes to the host screen only).
 - server CPU seconds and peak RSS per process (``/proc``), memory per connected phone, and
   Redis commands per answer (``INFO`` over the answer windows, every command counted).
 """
@@ -181,10 +182,10 @@ class Phone:
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
                 self.question = data.get("question") or {}
+        elif event == "game:state" and data.get("phase") == "leaderboard":
+            self.record.leaderboard_seen.setdefault(int(data["q"]), at)
         elif event == "game:reveal":
             self.record.reveal_seen.setdefault(int(data["q"]), at)
-        elif event == "game:leaderboard":
-            self.record.leaderboard_seen.setdefault(self.current_q, at)
         elif event == "player:result":
             self.record.result_seen[int(data["q"])] = {
                 "correct": data["correct"],

@@ -226,7 +226,9 @@ class LiveGames:
             if effect is Effect.CLOSE_QUESTION:
                 out += self._score_question(pin, old.q)
             elif effect is Effect.SHOW_LEADERBOARD:
-                out.append(Emit(protocol.GAME_LEADERBOARD, self.leaderboard(pin), game_room(pin)))
+                # The big screen shows it; a phone shows "请看大屏排行榜" from the state and
+                # never reads it, and sending it to 2,000 phones doubled the phase's fan-out.
+                out.append(Emit(protocol.GAME_LEADERBOARD, self.leaderboard(pin), host_room(pin)))
             elif effect is Effect.SHOW_PODIUM:
                 out.append(Emit(protocol.GAME_OVER, self.podium(pin), game_room(pin)))
             elif effect is Effect.FINISH:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from app.live import protocol
-from app.live.games import Emit, LiveGames
+from app.live.games import Emit, LiveGames, game_room, host_room
 from app.live.protocol import JoinRequest, ProtocolError
 from app.live.store import LiveStore
 from tests.live.conftest import new_game, single
@@ -279,6 +279,9 @@ def test_a_whole_game_of_three_questions_six_players_two_teams(live: Live, store
         state, emits = live.advance(pin, "next")
         assert state["phase"] == "leaderboard"
         board = only(emits, protocol.GAME_LEADERBOARD)
+        # To the big screen only: phones show 请看大屏排行榜 from the state.
+        assert [e.to for e in events(emits, protocol.GAME_LEADERBOARD)] == [host_room(pin)]
+        assert [e.to for e in events(emits, protocol.GAME_STATE)] == [game_room(pin)]
         assert [(p["nickname"], p["score"], p["rank"]) for p in board["players"]] == [
             (name, expected.total[name], place) for place, name in enumerate(order, start=1)
         ]
