@@ -12,7 +12,7 @@ What is measured (``report()``):
 - question fan-out: the host's ``host:next`` → each phone's ``game:state`` of that question.
 - answer ack: ``player:answer`` sent → its acknowledgement.
 - reveal fan-out: the last answer of the question sent (the server closes the question on
-  it) → each phone's ``game:reveal``.
+  it) → each phone's ``game:reveal``; result fan-out, the same → its own ``player:result``.
 - leaderboard fan-out: the host's ``host:next`` → each phone's ``game:state`` of the leaderboard
   (the phone's cue to look at the big screen; ``game:leaderboard`` goes to the host screen only).
 - server CPU seconds and peak RSS per process (``/proc``), memory per connected phone, and
@@ -134,6 +134,7 @@ class PhoneRecord:
     reveal_seen: dict[int, float] = field(default_factory=dict)
     leaderboard_seen: dict[int, float] = field(default_factory=dict)
     result_seen: dict[int, dict[str, Any]] = field(default_factory=dict)
+    result_at: dict[int, float] = field(default_factory=dict)  # when the phone's own verdict came
     over_seen: float | None = None
 
 
@@ -187,6 +188,7 @@ class Phone:
         elif event == "game:reveal":
             self.record.reveal_seen.setdefault(int(data["q"]), at)
         elif event == "player:result":
+            self.record.result_at.setdefault(int(data["q"]), at)
             self.record.result_seen[int(data["q"])] = {
                 "correct": data["correct"],
                 "points": data["points"],
@@ -747,7 +749,7 @@ def report(
     join: dict[str, Any],
 ) -> dict[str, Any]:
     joined = [r for r in records if not r.join_error]
-    question_fanout, reveal_fanout, leaderboard_fanout, acks = [], [], [], []
+    question_fanout, reveal_fanout, result_fanout, leaderboard_fanout, acks = [], [], [], [], []
     by_second: dict[int, list[float]] = {}  # ack latency by second since host:next (where the tail is)
     answer_errors: dict[str, int] = {}
     missed = {"question": 0, "reveal": 0, "leaderboard": 0, "over": 0, "result": 0}
@@ -768,6 +770,8 @@ def report(
                 reveal_fanout.append(max(0.0, r.reveal_seen[q] - last_answer))
             elif q not in r.reveal_seen:
                 missed["reveal"] += 1
+            if q in r.result_at and last_answer is not None:
+                result_fanout.append(max(0.0, r.result_at[q] - last_answer))
             if q in r.leaderboard_seen:
                 leaderboard_fanout.append(r.leaderboard_seen[q] - leaderboard_sent[q])
             else:
@@ -785,6 +789,8 @@ def report(
         "answer_ack_ms": percentiles(acks),
         "answer_ack_by_second_ms": {second: percentiles(v) for second, v in sorted(by_second.items())},
         "reveal_fanout_ms": percentiles(reveal_fanout),
+        # What a phone shows at the reveal is its own verdict: the floor sends none.
+        "result_fanout_ms": percentiles(result_fanout),
         "leaderboard_fanout_ms": percentiles(leaderboard_fanout),
         "answers": {
             "acknowledged": answers,
@@ -841,6 +847,7 @@ def table(results: list[dict[str, Any]]) -> str:
         ("q p50", 8),
         ("q p99", 8),
         ("rev p99", 9),
+        ("res p99", 9),
         ("lb p99", 8),
         ("cpu s", 7),
         ("KB/ph", 7),
@@ -854,7 +861,8 @@ def table(results: list[dict[str, Any]]) -> str:
             f"{r['name']:<34}{r['join']['seconds'] or 0:>8.2f}{r['join']['errors']:>5}"
             f"{r['answer_ack_ms']['p50'] or 0:>9.1f}{r['answer_ack_ms']['p99'] or 0:>9.1f}"
             f"{r['question_fanout_ms']['p50'] or 0:>8.1f}{r['question_fanout_ms']['p99'] or 0:>8.1f}"
-            f"{r['reveal_fanout_ms']['p99'] or 0:>9.1f}{r['leaderboard_fanout_ms']['p99'] or 0:>8.1f}"
+            f"{r['reveal_fanout_ms']['p99'] or 0:>9.1f}{r.get('result_fanout_ms', {}).get('p99') or 0:>9.1f}"
+            f"{r['leaderboard_fanout_ms']['p99'] or 0:>8.1f}"
             f"{s['cpu_total_s']:>7.1f}{s['kb_per_player']:>7.0f}{s['redis_commands_per_answer'] or 0:>8.1f}"
         )
     return "\n".join(lines)

@@ -30,6 +30,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> Path:
         ("answer_ack_ms", "answer ack", "o-"),
         ("question_fanout_ms", "question fan-out", "s-"),
         ("reveal_fanout_ms", "reveal fan-out", "^-"),
+        ("result_fanout_ms", "result fan-out", "v-"),
     ):
         latency.plot(players, [r[key]["p99"] for r in curve], style, label=f"{label} p99")
         latency.plot(players, [r[key]["p50"] for r in curve], style, alpha=0.4, label=f"{label} p50")

@@ -63,6 +63,7 @@ def test_a_small_game_on_our_server_is_played_and_checked_against_redis_and_sql(
 ) -> None:
     result = run(Settings(**SMALL, async_mode=async_mode))
     _clean(result, 24, 2)
+    assert result["result_fanout_ms"]["n"] == 48  # every phone's own verdict, timed
     assert result["check"] == {
         "answers_in_redis": 48,
         "late_accepted": 0,
@@ -89,6 +90,7 @@ def test_the_floor_answers_the_same_protocol(bench_redis: str) -> None:
     result = run(Settings(**SMALL, server="floor"))
     _clean(result, 24, 2)
     assert result["check"] == {} and result["server"]["redis_commands_per_answer"] is None
+    assert result["result_fanout_ms"]["n"] == 0  # the floor sends no results
 
 
 def test_the_timeline_places_the_slowest_acks_and_every_stall_in_its_question() -> None:
