@@ -73,7 +73,12 @@ def db_session() -> Session:
 
 
 REDIS_POOL_SIZE = 200  # connections per process
-REDIS_POOL_WAIT = 5  # seconds a command waits for a free connection before `unavailable`
+# Seconds a command waits for a free connection before `unavailable`. A join storm holds
+# every connection while its greenlets wait for the CPU: 5,000 phones joining two processes
+# on a 2-core machine took 12 s, and with 5 s here 664-802 of them were refused
+# (bench/README.md). A hung Redis still answers `unavailable` within REDIS_COMMAND_TIMEOUT
+# for each command that got a connection.
+REDIS_POOL_WAIT = 15
 # A Redis that stops refuses at once; one that hangs (paused, a full disk, a dead network)
 # must still give `unavailable` in bounded time rather than hold a phone's answer. The
 # slowest command of a game (a 2,000-player roster or score read) takes milliseconds.
