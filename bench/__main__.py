@@ -2,6 +2,7 @@
 
     python -m bench run --players 2000 --teams 20 --questions 5 --window 3
     python -m bench suite            # the cost curve, the floor, 2 processes, gevent
+    python -m bench reads --players 2000   # the reveal's reads, in-process
 
 Each run writes bench/results/<time>-<name>.json; the suite also writes
 bench/results/<time>-suite.json (every run, in the same machine state), a PNG of the cost
@@ -71,7 +72,19 @@ def main(argv: list[str] | None = None) -> int:
     many.add_argument("--only", type=int, nargs="*", help="只跑这些人数，例如 --only 100 2000")
     many.add_argument("--teams", type=int, default=20)
     many.add_argument("--questions", type=int, default=5)
+    timing = commands.add_parser("reads", help="揭晓时读取全场数据的耗时（进程内，真实 Redis）")
+    timing.add_argument("--players", type=int, default=2000)
+    timing.add_argument("--repeat", type=int, default=15)
     options = parser.parse_args(argv)
+    if options.command == "reads":
+        from bench.reads import reads
+
+        result = reads(options.players, repeat=options.repeat)
+        path = save(result)
+        for name, figure in result["reads"].items():
+            print(f"{name:<44}{figure['median_ms']:>9.2f} ms (min {figure['min_ms']:.2f})")
+        print(f"parser: {result['parser']}\n{path}")
+        return 0
     if options.command == "run":
         settings = Settings(**{item.name: getattr(options, item.name) for item in fields(Settings)})
         result = run(settings)
