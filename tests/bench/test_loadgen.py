@@ -193,3 +193,23 @@ def test_the_verdicts() -> None:
     assert broken.startswith(
         "结论：这台服务器现在不能稳定承载 500 台手机（加入失败 3 台，答题失败 2 次，漏收消息 0 条）"
     )
+
+
+def test_the_reveals_reads_are_timed_and_leave_nothing_behind(bench_redis: str) -> None:
+    import redis
+
+    from bench.reads import reads
+
+    client = redis.Redis.from_url(bench_redis)
+    before = set(client.keys("arena:*"))
+    result = reads(players=30, teams=3, repeat=2)
+    assert result["parser"] == "hiredis"
+    assert set(result["reads"]) == {
+        "everyone answered",
+        "answers",
+        "players",
+        "scoring the question",
+        "leaderboard",
+    }
+    assert all(0 < figure["min_ms"] <= figure["median_ms"] for figure in result["reads"].values())
+    assert set(client.keys("arena:*")) == before
