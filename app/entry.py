@@ -41,14 +41,9 @@ def watch_stalls(start_background_task: Spawn) -> None:
     import time
 
     out = open(path, "a", buffering=1, encoding="utf-8")  # open for the process's life, line-buffered
-    started: list[float] = []
 
-    def on_gc(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            started[:] = [time.monotonic()]
-        elif started and (took := time.monotonic() - started[0]) > 0.005:
-            line = {"at": started[0], "gc_ms": round(took * 1000, 1), "gen": info["generation"]}
-            out.write(json.dumps(line) + "\n")
+    def record(line: dict[str, Any]) -> None:
+        out.write(json.dumps(line) + "\n")
 
     def watch() -> None:
         while True:
@@ -56,10 +51,26 @@ def watch_stalls(start_background_task: Spawn) -> None:
             time.sleep(0.005)  # a green sleep: the server's monkey patching made it one
             late = (time.monotonic() - before - 0.005) * 1000
             if late > STALL_MS:
-                out.write(json.dumps({"at": before, "stall_ms": round(late, 1)}) + "\n")
+                record({"at": before, "stall_ms": round(late, 1)})
 
-    gc.callbacks.append(on_gc)
+    gc.callbacks.append(timed_collections(record))
     start_background_task(watch)
+
+
+def timed_collections(record: Callable[[dict[str, Any]], None]) -> Callable[[str, dict[str, int]], None]:
+    """A ``gc.callbacks`` entry that records each collection over 5 ms: when it started
+    (``time.monotonic()``), how long it took, which generation."""
+    import time
+
+    started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[:] = [time.monotonic()]
+        elif started and (took := time.monotonic() - started[0]) > 0.005:
+            record({"at": started[0], "gc_ms": round(took * 1000, 1), "gen": info["generation"]})
+
+    return on_gc
 
 
 def stop_on_signals(start_background_task: Spawn, cleanup: Callable[[], None]) -> None:

@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.entry import STALL_MS, raise_file_limit, tune_gc
+from app.entry import STALL_MS, raise_file_limit, timed_collections, tune_gc
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -251,14 +251,7 @@ async def watch_loop(stalls: list[dict[str, Any]]) -> None:
     phone and a late server look the same in an acknowledgement's latency."""
     import gc
 
-    started: list[float] = []
-
-    def on_gc(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            started[:] = [time.monotonic()]
-        elif started and (took := time.monotonic() - started[0]) > 0.005:
-            stalls.append({"at": started[0], "gc_ms": round(took * 1000, 1), "gen": info["generation"]})
-
+    on_gc = timed_collections(stalls.append)
     gc.callbacks.append(on_gc)
     try:
         while True:
