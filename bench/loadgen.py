@@ -40,9 +40,12 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.entry import STALL_MS, raise_file_limit, timed_collections, tune_gc
+
+if TYPE_CHECKING:
+    from app.live.store import LiveStore
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -479,24 +482,32 @@ def create_game(settings: Settings, env: dict[str, str], teams: list[str]) -> tu
         return "100000", ""
     import redis
 
-    from app.live.scoring import ScoringRules
     from app.live.store import LiveStore
 
     client = redis.Redis.from_url(env["REDIS_URL"], decode_responses=True)
     try:
-        config = {
-            "title": f"压测 {settings.players} 人",
-            "read_time": 0,
-            "time_limit": settings.time_limit,
-            "teams": teams,
-            "team_mode": "free",
-            "max_players": settings.players + 10,
-            "late_join": True,
-            "scoring": ScoringRules().as_dict(),
-        }
-        return LiveStore(client).create_game(config, questions(settings.questions, settings.time_limit))
+        return new_game(LiveStore(client), settings.players, teams, settings.questions, settings.time_limit)
     finally:
         client.close()
+
+
+def new_game(
+    store: LiveStore, players: int, teams: list[str], count: int, time_limit: int
+) -> tuple[str, str]:
+    """A game in the lobby for ``players`` phones: (pin, host token)."""
+    from app.live.scoring import ScoringRules
+
+    config = {
+        "title": f"压测 {players} 人",
+        "read_time": 0,
+        "time_limit": time_limit,
+        "teams": teams,
+        "team_mode": "free",
+        "max_players": players + 10,
+        "late_join": True,
+        "scoring": ScoringRules().as_dict(),
+    }
+    return store.create_game(config, questions(count, time_limit))
 
 
 def redis_commands(env: dict[str, str]) -> int:

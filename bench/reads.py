@@ -18,36 +18,17 @@ from typing import Any
 
 from app.live import protocol
 from app.live.games import LiveGames
-from app.live.scoring import ScoringRules
 from app.live.store import LiveStore
+from bench.loadgen import new_game
 
-
-def question(number: int) -> dict[str, Any]:
-    return {
-        "type": "single",
-        "stem": f"第{number}题",
-        "options": ["甲", "乙", "丙", "丁"],
-        "key": [0],
-        "explanation": "",
-        "source": "",
-        "time_limit": 30,
-        "media": "",
-    }
+QUESTIONS = 3
 
 
 def seated_game(live: LiveGames, players: int, teams: int) -> str:
+    """The bench's game (``bench.loadgen.new_game``), every player seated and the first
+    question answered by all."""
     names = [f"第{index + 1}队" for index in range(teams)]
-    settings = {
-        "title": "读取测试",
-        "read_time": 0,
-        "time_limit": 30,
-        "teams": names,
-        "team_mode": "free",
-        "max_players": players,
-        "late_join": True,
-        "scoring": ScoringRules().as_dict(),
-    }
-    pin, _token = live.store.create_game(settings, [question(n) for n in range(3)])
+    pin, _token = new_game(live.store, players, names, QUESTIONS, time_limit=30)
     seats = []
     for index in range(players):
         join = protocol.parse_join({"pin": pin, "nickname": f"读取{index:05d}", "team": names[index % teams]})
@@ -86,7 +67,7 @@ def reads(players: int = 2000, teams: int = 20, repeat: int = 15) -> dict[str, A
             "leaderboard": timed(lambda: live.leaderboard(pin), repeat),
         }
     finally:
-        client.delete(*store.game_keys(pin, 3), store.key(pin, "tick"))
+        client.delete(*store.game_keys(pin, QUESTIONS), store.key(pin, "tick"))
         client.zrem(store.DEADLINES, pin)
     return {
         "name": f"reads-{players}",
