@@ -26,11 +26,21 @@ def tune_gc() -> None:
 
 Spawn = Callable[[Callable[[], None]], Any]  # socketio.start_background_task, eventlet.spawn, …
 STALL_MS = 20  # a hub that wakes this late has held every phone's packets that long
+STALL_NAP = 0.005  # seconds the stall watch sleeps between looks
+
+
+def stall(before: float) -> dict[str, float] | None:
+    """The stall line for a ``STALL_NAP`` sleep begun at ``before`` (``time.monotonic()``),
+    if it woke more than ``STALL_MS`` late."""
+    import time
+
+    late = (time.monotonic() - before - STALL_NAP) * 1000
+    return {"at": before, "stall_ms": round(late, 1)} if late > STALL_MS else None
 
 
 def watch_stalls(start_background_task: Spawn) -> None:
     """With ``ARENA_STALL_LOG=FILE``, append a JSON line for every stall of this process's
-    hub (a 5 ms sleep woken more than ``STALL_MS`` late) and every garbage collection over
+    hub (a ``STALL_NAP`` sleep woken more than ``STALL_MS`` late) and every garbage collection over
     5 ms, with ``time.monotonic()`` times: the load generator (bench/) sets it to tell the
     server's own pauses from its phones' and to name their cause."""
     path = os.environ.get("ARENA_STALL_LOG", "").strip()
@@ -48,10 +58,9 @@ def watch_stalls(start_background_task: Spawn) -> None:
     def watch() -> None:
         while True:
             before = time.monotonic()
-            time.sleep(0.005)  # a green sleep: the server's monkey patching made it one
-            late = (time.monotonic() - before - 0.005) * 1000
-            if late > STALL_MS:
-                record({"at": before, "stall_ms": round(late, 1)})
+            time.sleep(STALL_NAP)  # a green sleep: the server's monkey patching made it one
+            if late := stall(before):
+                record(late)
 
     gc.callbacks.append(timed_collections(record))
     start_background_task(watch)

@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.entry import STALL_MS, raise_file_limit, timed_collections, tune_gc
+from app.entry import STALL_MS, STALL_NAP, raise_file_limit, stall, timed_collections, tune_gc
 
 if TYPE_CHECKING:
     from app.live.store import LiveStore
@@ -259,10 +259,9 @@ async def watch_loop(stalls: list[dict[str, Any]]) -> None:
     try:
         while True:
             before = time.monotonic()
-            await asyncio.sleep(0.005)
-            late = (time.monotonic() - before - 0.005) * 1000
-            if late > STALL_MS:
-                stalls.append({"at": before, "stall_ms": round(late, 1)})
+            await asyncio.sleep(STALL_NAP)
+            if late := stall(before):
+                stalls.append(late)
     finally:
         gc.callbacks.remove(on_gc)
 
