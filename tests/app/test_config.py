@@ -88,9 +88,3 @@ def test_embedded_redis_is_a_real_server_under_instance(tmp_path: Path) -> None:
     assert (tmp_path / "redis.db").exists() or any(tmp_path.iterdir())
     connection._embedded.shutdown()
 
-
-def test_redis_replies_are_parsed_by_hiredis() -> None:
-    """A reveal reads hashes of a whole hall; redis-py's own parser took twice as long."""
-    from redis.utils import HIREDIS_AVAILABLE
-
-    assert HIREDIS_AVAILABLE
