@@ -98,6 +98,24 @@ redis.call('EXPIRE', KEYS[3], ttl)
 return {'ok', id}
 """
 
+# 1 when every connected player who may answer question ARGV[1] has answered it, and at
+# least one has. In Redis, not in the server: for 2,000 phones, reading and decoding every
+# seat in Python took 20-30 ms of the closing process, before the reveal could go out.
+# KEYS: sids, players, answers of the question.
+_ALL_ANSWERED = """
+local answered = 0
+for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if redis.call('HEXISTS', KEYS[3], id) == 1 then
+    answered = answered + 1
+  else
+    local seat = redis.call('HGET', KEYS[2], id)
+    if seat and tonumber(cjson.decode(seat)['joined_q']) < tonumber(ARGV[1]) then return 0 end
+  end
+end
+if answered > 0 then return 1 end
+return 0
+"""
+
 # Forgets a connection only if it is still the player's current one (a reload connects
 # the new page before the old one's disconnect arrives).
 _DISCONNECT = """
@@ -138,6 +156,7 @@ class LiveStore:
         self._submit = client.register_script(_SUBMIT)
         self._join = client.register_script(_JOIN)
         self._disconnect = client.register_script(_DISCONNECT)
+        self._all_answered = client.register_script(_ALL_ANSWERED)
 
     # -- keys ------------------------------------------------------------------------
 
@@ -385,18 +404,8 @@ class LiveStore:
         stand in for one who is still thinking. A player who joined while ``q`` was open may
         not answer it (0 points, from the next question on), so it does not hold ``q`` open.
         """
-        online = self.redis.hkeys(self.key(pin, "sids"))
-        if not online:
-            return False
-        seats = self.redis.hmget(self.key(pin, "players"), online)
-        eligible = [
-            player_id
-            for player_id, seat in zip(online, seats, strict=True)
-            if seat is not None and int(json.loads(seat)["joined_q"]) < q
-        ]
-        if not eligible:
-            return False
-        return all(value is not None for value in self.redis.hmget(self.key(pin, f"answers:{q}"), eligible))
+        keys = [self.key(pin, "sids"), self.key(pin, "players"), self.key(pin, f"answers:{q}")]
+        return int(self._all_answered(keys=keys, args=[q])) == 1
 
     # -- answers ---------------------------------------------------------------------
 

@@ -87,4 +87,3 @@ def test_embedded_redis_is_a_real_server_under_instance(tmp_path: Path) -> None:
     other.close()
     assert (tmp_path / "redis.db").exists() or any(tmp_path.iterdir())
     connection._embedded.shutdown()
-

@@ -74,8 +74,10 @@ def start(store: LiveStore, pin: str, **times: int) -> QuizState:
     return new
 
 
-def seat(store: LiveStore, pin: str, nickname: str, team: str = "红队", max_players: int = 100) -> str:
-    player = {"nickname": nickname, "team": team, "member_no": "", "joined_q": -1}
+def seat(
+    store: LiveStore, pin: str, nickname: str, team: str = "红队", max_players: int = 100, joined_q: int = -1
+) -> str:
+    player = {"nickname": nickname, "team": team, "member_no": "", "joined_q": joined_q}
     code, player_id = store.join(pin, fold_nickname(nickname), player, max_players)
     assert code == "ok", code
     return player_id
@@ -370,6 +372,16 @@ def test_connections_and_who_has_answered(store: LiveStore, games: Games) -> Non
     assert store.disconnect(pin, bob, "sid-b2") is True
     assert store.online_count(pin) == 1
     assert store.all_online_answered(pin, 0) is True
+    # Carol joined while question 0 was open: she may not answer it, so she does not hold it
+    # open; question 1 she may answer, and it waits for her.
+    carol = seat(store, pin, "Carol", joined_q=0)
+    store.connect(pin, carol, "sid-c1")
+    assert store.all_online_answered(pin, 0) is True
+    assert store.all_online_answered(pin, 1) is False
+    store.connect(pin, "999000ghost", "sid-g1")  # a connection whose seat is gone counts for nobody
+    assert store.all_online_answered(pin, 0) is True
+    assert store.disconnect(pin, alice, "sid-a1") is True
+    assert store.all_online_answered(pin, 0) is False  # only Carol is online, and she may not answer 0
 
 
 def test_ranking_breaks_equal_values_by_join_order(store: LiveStore, games: Games) -> None:
