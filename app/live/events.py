@@ -16,7 +16,7 @@ from flask import current_app, request
 from flask_socketio import SocketIO, join_room, leave_room
 
 from app.live import protocol
-from app.live.games import Emit, LiveGames, game_room, host_room, player_room
+from app.live.games import Emit, LiveGames, Then, game_room, host_room, player_room
 from app.live.limits import ConnectionLimits
 from app.live.protocol import ProtocolError
 
@@ -48,10 +48,22 @@ def connection() -> dict[str, Any]:
     return session  # type: ignore[return-value]
 
 
-def send(socketio: SocketIO, emits: Iterable[Emit]) -> None:
+def send(socketio: SocketIO, emits: Iterable[Emit | Then]) -> None:
     """Emit each to its room, in order; many at once (a reveal's results) as one message on
-    the Redis queue when the server has one (``RedisQueue.emit_many``)."""
-    emits = list(emits)
+    the Redis queue when the server has one (``RedisQueue.emit_many``). A ``Then`` runs once
+    everything before it is sent, and what it returns is sent in its place."""
+    batch: list[Emit] = []
+    for item in emits:
+        if isinstance(item, Then):
+            emit_batch(socketio, batch)
+            batch = []
+            send(socketio, item.work())
+        else:
+            batch.append(item)
+    emit_batch(socketio, batch)
+
+
+def emit_batch(socketio: SocketIO, emits: list[Emit]) -> None:
     manager = socketio.server.manager if socketio.server else None
     if len(emits) > 1 and hasattr(manager, "emit_many"):
         manager.emit_many([(item.event, item.payload, item.to) for item in emits])
@@ -187,7 +199,7 @@ def register(socketio: SocketIO) -> None:
             log.warning("Redis unavailable while %s left game %s", seat[1], seat[0])
 
 
-def later(socketio: SocketIO, what: str, work: Callable[[], list[Emit]], delay: float = 0) -> None:
+def later(socketio: SocketIO, what: str, work: Callable[[], list[Emit | Then]], delay: float = 0) -> None:
     """Run ``work`` in the background (after ``delay`` seconds) in this app's context and
     send what it returns; a Redis failure or a bug is logged, never raised into the hub."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]

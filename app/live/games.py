@@ -1,9 +1,10 @@
 """The live quiz service: applies the pure rules to the Redis store and says what to send.
 
 Every method returns what the socket layer should acknowledge and emit (``Emit``: event,
-payload, room); it never talks to Socket.IO itself, so the whole game can be tested without
-a network. Rooms: ``game:<pin>`` (everyone), ``host:<pin>`` (host screens),
-``player:<pin>:<id>`` (one player's phones).
+payload, room; ``Then``: work whose emits follow once those before it are sent); it never
+talks to Socket.IO itself, so the whole game can be tested without a network. Rooms:
+``game:<pin>`` (everyone), ``host:<pin>`` (host screens), ``player:<pin>:<id>`` (one player's
+phones).
 """
 
 from __future__ import annotations
@@ -37,6 +38,24 @@ class Emit:
     event: str
     payload: dict[str, Any]
     to: str
+
+
+@dataclass(frozen=True)
+class Then:
+    """Work whose emits follow the ones before it, once those are sent. A closing question's
+    reveal goes out at once; scoring every player (tens of milliseconds for 2,000) comes
+    after it, so the hall sees the answer without waiting for the arithmetic."""
+
+    work: Callable[[], list[Emit | Then]]
+
+
+def settled(items: list[Emit | Then]) -> list[Emit]:
+    """Everything ``items`` sends, with every ``Then`` done in its place (tests and tools
+    that want the whole outcome; the socket layer sends each part as it is ready)."""
+    out: list[Emit] = []
+    for item in items:
+        out += settled(item.work()) if isinstance(item, Then) else [item]
+    return out
 
 
 def game_room(pin: str) -> str:
@@ -172,7 +191,7 @@ class LiveGames:
             return {"podium": self.podium(pin)}
         return {}
 
-    def advance(self, pin: str, command: str) -> tuple[dict[str, Any], list[Emit]]:
+    def advance(self, pin: str, command: str) -> tuple[dict[str, Any], list[Emit | Then]]:
         """The host's start / next / end. Retries once if another process moved first."""
         for _attempt in range(3):
             state = self._state(pin)
@@ -190,7 +209,7 @@ class LiveGames:
                 return self.state_payload(pin, new), self._effects(pin, state, new, effects)
         raise ProtocolError("wrong_phase")
 
-    def close_if_due(self, pin: str, q: int | None = None) -> list[Emit]:
+    def close_if_due(self, pin: str, q: int | None = None) -> list[Emit | Then]:
         """Close the open question (deadline, everyone answered); only one caller wins."""
         state = self.store.state(pin)
         if state is None:
@@ -220,11 +239,22 @@ class LiveGames:
 
     # -- effects -----------------------------------------------------------------------
 
-    def _effects(self, pin: str, old: QuizState, new: QuizState, effects: tuple[Effect, ...]) -> list[Emit]:
-        out: list[Emit] = []
+    def _effects(
+        self, pin: str, old: QuizState, new: QuizState, effects: tuple[Effect, ...]
+    ) -> list[Emit | Then]:
+        out: list[Emit | Then] = []
+        if old.phase in ("question", "reveal") and new.phase != "reveal":
+            # The leaderboard, the podium and the written game read this question's scores.
+            # A close scores right after sending the reveal; if that has not happened yet (a
+            # quick host, a process that died, or a game ended mid-question), it is scored
+            # here, once, and the results go first.
+            out += self.score_question(pin, old.q)
+        out.append(Emit(protocol.GAME_STATE, self.state_payload(pin, new), game_room(pin)))
         for effect in effects:
             if effect is Effect.CLOSE_QUESTION:
-                out += self._score_question(pin, old.q)
+                reveal = self.reveal_payload(pin, old.q, self.store.question(pin, old.q) or {})
+                out.append(Emit(protocol.GAME_REVEAL, reveal, game_room(pin)))
+                out.append(Then(lambda: self.score_question(pin, old.q)))
             elif effect is Effect.SHOW_LEADERBOARD:
                 # The big screen shows it; a phone shows "请看大屏排行榜" from the state and
                 # never reads it, and sending it to 2,000 phones doubled the phase's fan-out.
@@ -233,7 +263,6 @@ class LiveGames:
                 out.append(Emit(protocol.GAME_OVER, self.podium(pin), game_room(pin)))
             elif effect is Effect.FINISH:
                 self._finish(pin)
-        out.insert(0, Emit(protocol.GAME_STATE, self.state_payload(pin, new), game_room(pin)))
         return out
 
     def _finish(self, pin: str) -> None:
@@ -288,7 +317,11 @@ class LiveGames:
                 if not self._write(pin):
                     break  # the database is still down: the others wait for the next window
 
-    def _score_question(self, pin: str, q: int) -> list[Emit]:
+    def score_question(self, pin: str, q: int) -> list[Emit]:
+        """Score question ``q`` once: each player's result, or nothing when it is already
+        scored (by this call's rival in another process, or earlier)."""
+        if self.store.scored(pin) >= q:
+            return []
         config = self.store.config(pin)
         rules = scoring.ScoringRules.from_dict(config.get("scoring") or {})
         question = self.store.question(pin, q) or {}
@@ -346,23 +379,17 @@ class LiveGames:
         for pid, s in active.items():
             team_members[players[pid]["team"]].append(s["score"])
         teams = {row["team"]: row["score"] for row in scoring.rank_teams(rules, team_members)}
-        self.store.record_scores(pin, q, updated, board, results, teams)
+        if not self.store.record_scores(pin, q, updated, board, results, teams):
+            return []
+        return [Emit(protocol.PLAYER_RESULT, value, player_room(pin, pid)) for pid, value in results.items()]
 
-        emits = [Emit(protocol.GAME_REVEAL, self.reveal_payload(pin, q, question, answers), game_room(pin))]
-        emits += [
-            Emit(protocol.PLAYER_RESULT, result, player_room(pin, pid)) for pid, result in results.items()
-        ]
-        return emits
-
-    def reveal_payload(
-        self, pin: str, q: int, question: dict[str, Any], answers: dict[str, dict[str, Any]] | None = None
-    ) -> dict[str, Any]:
+    def reveal_payload(self, pin: str, q: int, question: dict[str, Any]) -> dict[str, Any]:
         counts = self.store.counts(pin, q)
         qtype = question["type"]
         if qtype in ("single", "multiple", "judge"):
             distribution = [counts.get(str(i), 0) for i in range(len(question["options"]))]
         else:
-            answers = answers if answers is not None else self.store.answers(pin, q)
+            answers = self.store.answers(pin, q)
             right = sum(
                 1 for a in answers.values() if scoring.correctness(qtype, question["key"], a["c"]) >= 1.0
             )
@@ -491,13 +518,15 @@ class LiveGames:
                 self._questions.popitem(last=False)
         return cached
 
-    def answer(self, pin: str, player_id: str, q: int, choice: Any) -> tuple[dict[str, Any], list[Emit]]:
+    def answer(
+        self, pin: str, player_id: str, q: int, choice: Any
+    ) -> tuple[dict[str, Any], list[Emit | Then]]:
         """Store the answer and, if it was the last one, close the question: the
         acknowledgement and what to send."""
         ack, may_be_last = self.submit_answer(pin, player_id, q, choice)
         return ack, (self.close_if_all_answered(pin, q) if may_be_last else [])
 
-    def close_if_all_answered(self, pin: str, q: int) -> list[Emit]:
+    def close_if_all_answered(self, pin: str, q: int) -> list[Emit | Then]:
         if self.store.all_online_answered(pin, q):
             return self.close_if_due(pin, q)  # everyone connected has answered: close early
         return []
@@ -523,7 +552,7 @@ class LiveGames:
         # The counts are a cheap first check; the per-player check only runs when it passes.
         return {"accepted": True, "elapsed_ms": submitted.elapsed}, submitted.may_be_last
 
-    def disconnect(self, pin: str, player_id: str, sid: str) -> list[Emit]:
+    def disconnect(self, pin: str, player_id: str, sid: str) -> list[Emit | Then]:
         """A phone left; if everyone still connected has answered, the question closes."""
         if not self.store.disconnect(pin, player_id, sid):
             return []
@@ -534,13 +563,13 @@ class LiveGames:
 
     # -- the ticker --------------------------------------------------------------------
 
-    def tick(self, answered_window_ms: int = 250) -> list[Emit]:
+    def tick(self, answered_window_ms: int = 250) -> list[Emit | Then]:
         """Run by every process a few times a second: close due questions (once across all
         processes), send each open game's answered count to its host screen, and now and
         then write the finished games the database refused."""
         self.retry_unwritten()  # first: a Redis error there must not lose a closed question's emits
         now = self.store.now_ms()
-        emits: list[Emit] = []
+        emits: list[Emit | Then] = []
         for pin in self.store.due_games(now):
             emits += self.close_if_due(pin)
         for pin in self.store.due_games(now + 24 * 3600 * 1000):

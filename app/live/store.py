@@ -175,7 +175,7 @@ class LiveStore:
     UNWRITTEN_CLAIM = f"{PREFIX}unwritten:claim"  # the one process retrying in this window
 
     def game_keys(self, pin: str, total: int) -> list[str]:
-        parts = ["players", "nicks", "kicked", "sids", "scores", "board", "teams", "questions"]
+        parts = ["players", "nicks", "kicked", "sids", "scores", "board", "teams", "scored", "questions"]
         per_question = [f"{kind}:{q}" for q in range(total) for kind in ("answers", "counts", "results")]
         return [self.game_key(pin), *(self.key(pin, part) for part in parts + per_question)]
 
@@ -467,6 +467,11 @@ class LiveStore:
         """Per player: score, correct (count), streak, time (ms of correct answers)."""
         return {pid: json.loads(raw) for pid, raw in self.redis.hgetall(self.key(pin, "scores")).items()}
 
+    def scored(self, pin: str) -> int:
+        """The last question whose scoring is recorded (-1 before the first)."""
+        value = self.redis.get(self.key(pin, "scored"))
+        return int(value) if value is not None else -1
+
     def record_scores(
         self,
         pin: str,
@@ -475,21 +480,38 @@ class LiveStore:
         board: dict[str, float],
         results: dict[str, dict[str, Any]],
         teams: dict[str, float],
-    ) -> None:
-        """Write one question's scoring in one transaction (only the closing process does)."""
-        pipe = self.redis.pipeline(transaction=True)
-        if scores:
-            pipe.hset(self.key(pin, "scores"), mapping={p: json.dumps(s) for p, s in scores.items()})
-        if board:
-            pipe.zadd(self.key(pin, "board"), board)
-        if results:
-            pipe.hset(self.key(pin, f"results:{q}"), mapping={p: json.dumps(r) for p, r in results.items()})
-        pipe.delete(self.key(pin, "teams"))
-        if teams:
-            pipe.zadd(self.key(pin, "teams"), teams)
-        for part in ("scores", "board", f"results:{q}", "teams"):
-            pipe.expire(self.key(pin, part), GAME_TTL)
-        pipe.execute()
+    ) -> bool:
+        """Write one question's scoring in one transaction, once: False, and nothing written,
+        when ``q`` is already scored. The closing process scores right after sending the
+        reveal, and the host's next step scores if it has not yet: whichever comes second
+        must not add the points again. The caller read the scores before this; a scoring
+        written since then is seen here, after the WATCH, or makes the EXEC fail."""
+        marker = self.key(pin, "scored")
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.watch(marker)
+            done = pipe.get(marker)
+            if done is not None and int(done) >= q:
+                return False
+            pipe.multi()
+            if scores:
+                pipe.hset(self.key(pin, "scores"), mapping={p: json.dumps(s) for p, s in scores.items()})
+            if board:
+                pipe.zadd(self.key(pin, "board"), board)
+            if results:
+                pipe.hset(
+                    self.key(pin, f"results:{q}"), mapping={p: json.dumps(r) for p, r in results.items()}
+                )
+            pipe.delete(self.key(pin, "teams"))
+            if teams:
+                pipe.zadd(self.key(pin, "teams"), teams)
+            pipe.set(marker, q)
+            for part in ("scores", "board", f"results:{q}", "teams", "scored"):
+                pipe.expire(self.key(pin, part), GAME_TTL)
+            try:
+                pipe.execute()
+            except redis.WatchError:
+                return False
+        return True
 
     def ranking(self, pin: str, limit: int = -1) -> list[str]:
         """Player ids best first (ZRANGE … REV; ZREVRANGE is deprecated)."""

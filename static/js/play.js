@@ -358,12 +358,14 @@ socket.on("connect_error", () => {
 });
 // The phase changed (room game:<pin>).
 socket.on(E.game_state, (state) => drawState(state));
-// The open question closed; the right answer, shown with this phone's result (room game:<pin>).
+// The open question closed: the right answer, shown at once (room game:<pin>). This phone's
+// own result follows once every player is scored, and is shown with the answer.
 socket.on(E.game_reveal, (data) => {
   reveal = data;
-  if (resultQ === data.q && current && current.q === data.q) {
-    $("result-answer").textContent = `正确答案：${answerText(current.question, data.correct)}`;
-  }
+  if (!current || current.q !== data.q) return;
+  const text = `正确答案：${answerText(current.question, data.correct)}`;
+  if (resultQ === data.q) $("result-answer").textContent = text;
+  else waitScreen("答案揭晓", text);
 });
 // This player's result for the question just closed (room player:<pin>:<id>).
 socket.on(E.player_result, showResult);

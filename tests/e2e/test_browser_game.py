@@ -5,11 +5,12 @@ recorded in Redis. Screenshots go to tests/e2e/artifacts/."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from app.live.games import team_standings
 from app.live.protocol import ERRORS
@@ -226,6 +227,57 @@ def test_a_game_on_the_big_screen_and_three_phones(
     host.reload()
     expect(host.get_by_test_id("podium")).to_be_visible()
     expect(host.locator("#podium-players .who")).to_have_text(final)
+
+
+def test_a_phone_shows_the_right_answer_before_its_result_arrives(
+    browser: Any, server: Server, store: LiveStore
+) -> None:
+    """The server sends the reveal before it scores the players; the phone shows the right
+    answer from the reveal alone, and its result when that comes. The phone's player:result
+    frames are held back here in the browser (Playwright's WebSocket route), so the step in
+    between stays on the screen until they are let through."""
+    questions = [single("党的根本组织原则是（ ）。", ["民主集中制", "集体领导", "个人分工负责"], 0)]
+    pin, token = new_game(store, questions)
+    held: list[str] = []
+
+    def hold_results(route: WebSocketRoute) -> None:
+        server_side = route.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            if isinstance(message, str) and '"player:result"' in message:
+                held.append(message)
+            else:
+                route.send(message)
+
+        server_side.on_message(from_server)
+        route.on_message(server_side.send)
+        held_routes.append(route)
+
+    held_routes: list[WebSocketRoute] = []
+    context = browser.new_context(viewport=PHONE_SIZE, is_mobile=True, has_touch=True)
+    context.route_web_socket(re.compile(r"/socket\.io/"), hold_results)
+    page = context.new_page()
+    page.goto(f"{server.url}/play/{pin}")
+    host = open_host(browser, f"{server.url}/host/{pin}#token={token}")
+    join(page, "钱七", "蓝队")
+    host.keyboard.press("Space")  # lobby → question 1
+    expect(page.get_by_test_id("answer-stem")).to_have_text(questions[0]["stem"])
+    page.locator("#choices button[data-index='1']").click()  # the only player: this closes it
+
+    expect(host.get_by_test_id("reveal")).to_be_visible()
+    expect(page.get_by_test_id("wait")).to_be_visible()
+    expect(page.locator("#wait-title")).to_have_text("答案揭晓")
+    expect(page.locator("#wait-text")).to_have_text("正确答案：A. 民主集中制")
+    expect(page.get_by_test_id("result")).to_be_hidden()
+    assert len(held) == 1  # the result was sent, and is held
+
+    held_routes[-1].send(held.pop())
+    player_id = store.ranking(pin)[0]
+    result = store.result(pin, 0, player_id)
+    assert result is not None and result["answered"] is True and result["correct"] is False
+    expect_result(page, result)
+    expect(page.get_by_test_id("result-answer")).to_have_text("正确答案：A. 民主集中制")
+    context.close()
 
 
 def test_a_wrong_pin_shows_the_servers_message(browser: Any, server: Server) -> None:

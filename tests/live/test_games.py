@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from app.live import protocol
-from app.live.games import Emit, LiveGames, game_room, host_room
+from app.live.games import Emit, LiveGames, Then, game_room, host_room, settled
 from app.live.protocol import JoinRequest, ProtocolError
 from app.live.store import LiveStore
 from tests.live.conftest import new_game, single
@@ -28,9 +28,21 @@ LIMIT_MS = 30_000
 
 
 class Live(LiveGames):
-    """The service under test, remembering its games so that their keys can be deleted."""
+    """The service under test, remembering its games so that their keys can be deleted. What
+    it returns is settled as the socket layer's ``send`` settles it: every ``Then`` done, so
+    a closing answer's emits hold the results (the split itself is tested on its own)."""
 
     pins: list[str]
+
+    def advance(self, pin: str, command: str) -> tuple[dict[str, Any], list[Emit | Then]]:
+        state, emits = super().advance(pin, command)
+        return state, list(settled(emits))
+
+    def answer(
+        self, pin: str, player_id: str, q: int, choice: Any
+    ) -> tuple[dict[str, Any], list[Emit | Then]]:
+        ack, emits = super().answer(pin, player_id, q, choice)
+        return ack, list(settled(emits))
 
 
 @pytest.fixture
@@ -561,6 +573,62 @@ def test_a_mid_question_joiner_does_not_hold_the_question_open(live: Live, store
     _ack, closing = live.answer(pin, early, 0, [0])
     assert store.state(pin).phase == "reveal"  # type: ignore[union-attr]
     assert events(closing, protocol.GAME_REVEAL)
+
+
+def test_the_reveal_goes_out_before_the_scoring_and_a_quick_host_cannot_outrun_it(
+    live: Live, store: LiveStore
+) -> None:
+    """The close sends the phase and the answer first; the scoring follows (a ``Then``). A host
+    who moves on before it has run gets the results first, scored once."""
+    pin = create(live, [single("一", ["甲", "乙"], 0), single("二", ["甲", "乙"], 0)])
+    right = join(live, pin, "答对", "红队")["player_id"]
+    wrong = join(live, pin, "答错", "蓝队")["player_id"]
+    live.advance(pin, "start")
+    live.answer(pin, wrong, 0, [1])
+    _ack, closing = LiveGames.answer(live, pin, right, 0, [0])  # the last answer: unsettled
+    assert [(getattr(e, "event", "Then"), getattr(e, "to", "")) for e in closing] == [
+        (protocol.GAME_STATE, game_room(pin)),
+        (protocol.GAME_REVEAL, game_room(pin)),
+        ("Then", ""),
+    ]
+    assert closing[1].payload["distribution"] == [1, 1]  # type: ignore[union-attr]
+    assert store.state(pin).phase == "reveal"  # type: ignore[union-attr]
+    assert store.scored(pin) == -1 and store.result(pin, 0, right) is None  # nothing scored yet
+
+    _state, leaving = LiveGames.advance(live, pin, "next")  # to the leaderboard, before the Then ran
+    assert [e.event for e in leaving] == [  # type: ignore[union-attr]
+        protocol.PLAYER_RESULT,
+        protocol.PLAYER_RESULT,
+        protocol.GAME_STATE,
+        protocol.GAME_LEADERBOARD,
+    ]
+    earned = points(store.answers(pin, 0)[right]["e"], 1)
+    results = {e.to: e.payload for e in leaving[:2]}  # type: ignore[union-attr]
+    assert results[f"player:{pin}:{right}"]["points"] == earned
+    assert results[f"player:{pin}:{wrong}"]["points"] == 0
+    board = leaving[3].payload["players"]  # type: ignore[union-attr]
+    assert [(row["player_id"], row["score"]) for row in board] == [(right, earned), (wrong, 0)]
+
+    # The closing process's scoring, when it comes, finds the question scored: nothing is added.
+    assert [e.event for e in settled(closing)] == [protocol.GAME_STATE, protocol.GAME_REVEAL]
+    assert store.scores(pin)[right]["score"] == earned and store.scored(pin) == 0
+
+
+def test_ending_during_a_question_scores_it_before_the_podium(live: Live, store: LiveStore) -> None:
+    pin = create(live, [single("一", ["甲", "乙"], 0), single("二", ["甲", "乙"], 0)])
+    player = join(live, pin, "提前", "红队")["player_id"]
+    join(live, pin, "未答", "红队")
+    live.advance(pin, "start")
+    live.answer(pin, player, 0, [0])
+    _state, ending = LiveGames.advance(live, pin, "end")  # unsettled, as the host handler gets it
+    events_sent = [getattr(e, "event", "Then") for e in ending]
+    assert events_sent[0] == protocol.PLAYER_RESULT and events_sent.count(protocol.PLAYER_RESULT) == 2
+    assert events_sent[2:] == [protocol.GAME_STATE, protocol.GAME_REVEAL, "Then", protocol.GAME_OVER]
+    podium = only([e for e in ending if isinstance(e, Emit)], protocol.GAME_OVER)["podium"]
+    assert podium[0]["player_id"] == player and podium[0]["score"] == points(
+        store.answers(pin, 0)[player]["e"], 1
+    )
+    assert settled(ending[4:5]) == []  # the close's own scoring finds it done
 
 
 def test_a_reloaded_host_screen_gets_what_the_phase_shows(live: Live, store: LiveStore) -> None:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import redis as redis_py
 
 from app.live import protocol, quiz
-from app.live.games import Emit, LiveGames, fold_nickname
+from app.live.games import Emit, LiveGames, fold_nickname, settled
 from app.live.quiz import QuizState
 from app.live.store import GAME_TTL, LiveStore
 from tests.live.conftest import new_game, single
@@ -190,7 +190,7 @@ def race_to_close(redis_url: str, pin: str, processes: int = 2) -> list[list[Emi
     outcomes: list[list[Emit]] = []
 
     def close(client: redis_py.Redis) -> None:
-        outcomes.append(LiveGames(ReadThenWait(client, barrier), "test-secret").close_if_due(pin))
+        outcomes.append(settled(LiveGames(ReadThenWait(client, barrier), "test-secret").close_if_due(pin)))
 
     threads = [threading.Thread(target=close, args=(client,)) for client in clients]
     for thread in threads:
@@ -229,6 +229,50 @@ def test_two_processes_closing_the_same_question_close_it_exactly_once(
             "streak": 1,
             "time": elapsed,
         }
+
+
+class RivalScoresFirst(LiveStore):
+    """A store that, right after telling its process the question is not scored yet, lets
+    ``rival`` (another process) score it: this process then reads scores that already hold
+    the question's points."""
+
+    rival: Callable[[], object] | None = None
+
+    def scored(self, pin: str) -> int:
+        value = super().scored(pin)
+        if self.rival is not None:
+            rival, self.rival = self.rival, None
+            rival()
+        return value
+
+
+def test_a_question_is_scored_once_when_two_processes_score_it(
+    store: LiveStore, games: Games, redis_url: str
+) -> None:
+    pin, _ = games.new()
+    player = seat(store, pin, "答题者")
+    start(store, pin)
+    assert store.submit(pin, player, 0, [1], [1])[0] == "ok"
+    closer = LiveGames(store, "test-secret")
+    emits = closer.close_if_due(pin)  # the reveal is out; the scoring is still to do
+    assert [getattr(item, "event", "Then") for item in emits] == [
+        protocol.GAME_STATE,
+        protocol.GAME_REVEAL,
+        "Then",
+    ]
+    assert store.scored(pin) == -1 and store.scores(pin) == {}
+
+    client = redis_py.Redis.from_url(redis_url, decode_responses=True)
+    host = LiveGames(RivalScoresFirst(client), "test-secret")
+    host.store.rival = lambda: settled(emits)  # type: ignore[attr-defined]  # the closer scores meanwhile
+    assert host.score_question(pin, 0) == []  # it read the scores after the closer's points went in
+    client.close()
+    elapsed = store.answers(pin, 0)[player]["e"]
+    once = round(1000 * (1 - elapsed / 60_000))
+    assert store.scores(pin)[player]["score"] == once and store.scored(pin) == 0
+    assert store.result(pin, 0, player)["points"] == once  # type: ignore[index]
+    assert closer.score_question(pin, 0) == []  # and a third try finds it scored
+    assert store.scores(pin)[player]["score"] == once
 
 
 def test_due_games_lists_games_past_their_deadline(store: LiveStore, games: Games) -> None:
@@ -421,7 +465,7 @@ def test_every_key_of_a_game_has_a_ttl_at_every_step(store: LiveStore, games: Ga
     assert 0 < store.redis.pttl(store.key(pin, "tick")) <= 250
     store.redis.delete(store.key(pin, "tick"))
 
-    emits = LiveGames(store, "test-secret").close_if_due(pin)
+    emits = settled(LiveGames(store, "test-secret").close_if_due(pin))
     assert emits and store.state(pin).phase == "reveal"  # type: ignore[union-attr]
     assert_every_key_expires(
         store,
@@ -439,6 +483,7 @@ def test_every_key_of_a_game_has_a_ttl_at_every_step(store: LiveStore, games: Ga
             "board",
             "results:0",
             "teams",
+            "scored",
         },
     )
 
