@@ -322,14 +322,9 @@ class LiveGames:
         scored (by this call's rival in another process, or earlier)."""
         if self.store.scored(pin) >= q:
             return []
-        config = self.store.config(pin)
+        config, question, answers, players, kicked, scores = self.store.scoring_inputs(pin, q)
         rules = scoring.ScoringRules.from_dict(config.get("scoring") or {})
-        question = self.store.question(pin, q) or {}
         limit_ms = int(question.get("time_limit", 20)) * 1000
-        answers = self.store.answers(pin, q)
-        players = self.store.players(pin)
-        kicked = self.store.kicked(pin)
-        scores = self.store.scores(pin)
         updated: dict[str, dict[str, Any]] = {}
         outcomes: dict[str, scoring.AnswerScore] = {}
         for player_id in players:

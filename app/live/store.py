@@ -147,6 +147,17 @@ class Submission(NamedTuple):
         return self.answered + self.late >= self.online
 
 
+class ScoringInputs(NamedTuple):
+    """Everything scoring a question reads, read together (``LiveStore.scoring_inputs``)."""
+
+    config: dict[str, Any]
+    question: dict[str, Any]
+    answers: dict[str, dict[str, Any]]
+    players: dict[str, dict[str, Any]]
+    kicked: set[str]
+    scores: dict[str, dict[str, Any]]
+
+
 class LiveStore:
     """The live quiz's Redis state. Methods are named for what they do in the game."""
 
@@ -466,6 +477,27 @@ class LiveStore:
     def scores(self, pin: str) -> dict[str, dict[str, Any]]:
         """Per player: score, correct (count), streak, time (ms of correct answers)."""
         return {pid: json.loads(raw) for pid, raw in self.redis.hgetall(self.key(pin, "scores")).items()}
+
+    def scoring_inputs(self, pin: str, q: int) -> ScoringInputs:
+        """What scoring ``q`` reads, in one round trip. The close runs while the reveal is
+        being written to 2,000 sockets; every round trip waited for the whole hub to come
+        round again, and six of them cost the results tens of milliseconds."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hget(self.game_key(pin), "config")
+        pipe.lindex(self.key(pin, "questions"), q)
+        pipe.hgetall(self.key(pin, f"answers:{q}"))
+        pipe.hgetall(self.key(pin, "players"))
+        pipe.smembers(self.key(pin, "kicked"))
+        pipe.hgetall(self.key(pin, "scores"))
+        config, question, answers, players, kicked, scores = pipe.execute()
+        return ScoringInputs(
+            config=json.loads(config) if config else {},
+            question=json.loads(question) if question else {},
+            answers={pid: json.loads(raw) for pid, raw in answers.items()},
+            players={pid: json.loads(raw) for pid, raw in players.items()},
+            kicked=set(kicked),
+            scores={pid: json.loads(raw) for pid, raw in scores.items()},
+        )
 
     def scored(self, pin: str) -> int:
         """The last question whose scoring is recorded (-1 before the first)."""
