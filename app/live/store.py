@@ -219,6 +219,10 @@ class LiveStore:
             # HSETNX on a marker field claims the PIN atomically; the rest follows.
             if self.redis.hsetnx(self.game_key(pin), "pin", pin):
                 pipe = self.redis.pipeline(transaction=True)
+                # An earlier game of this PIN may have left keys whose TTL started a moment
+                # after its game hash's (the scoring after a reveal nobody moved on from): a
+                # stale `scored` would leave this game's questions unscored.
+                pipe.delete(*self.game_keys(pin, len(questions))[1:])
                 pipe.hset(self.game_key(pin), mapping=fields)
                 pipe.rpush(
                     self.key(pin, "questions"), *[json.dumps(q, ensure_ascii=False) for q in questions]

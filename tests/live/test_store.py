@@ -389,6 +389,24 @@ def test_join_refuses_a_taken_nickname_whatever_its_width_case_or_spacing(
     assert len(store.players(pin)) == 1
 
 
+def test_a_new_game_does_not_inherit_an_earlier_games_leftover_keys(
+    store: LiveStore, games: Games, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys written after a game's last transition (its scoring after a reveal nobody moved on
+    from) outlive its game hash by a moment; a new game given the same PIN starts clean."""
+    old, _ = games.new()
+    player = seat(store, old, "旧局")
+    start(store, old)
+    assert store.submit(old, player, 0, [1], [1])[0] == "ok"
+    store.record_scores(old, 0, {player: {"score": 900, "correct": 1, "streak": 1, "time": 10}}, {}, {}, {})
+    store.redis.delete(store.game_key(old))  # the game hash expired first
+    monkeypatch.setattr("app.live.store.secrets.randbelow", lambda _n: int(old) - 100_000)
+    pin, _ = games.new()
+    assert pin == old
+    assert store.scored(pin) == -1 and store.scores(pin) == {} and store.answers(pin, 0) == {}
+    assert [q["stem"] for q in store.questions(pin)] == [q["stem"] for q in QUESTIONS]
+
+
 def test_join_refuses_a_full_game_and_a_missing_one(store: LiveStore, games: Games) -> None:
     pin, _ = games.new()
     player = {"nickname": "x", "team": "红队", "member_no": "", "joined_q": -1}
