@@ -17,6 +17,8 @@ from typing import Any
 
 import redis
 from flask import Flask, g
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -157,10 +159,16 @@ class RedisConnection:
 
         server = self._embedded
         pid = server.pid  # read now: it comes from the pid file, which the server removes
+        # A client of its own without redis-py's default retries: the dropped connection is
+        # SHUTDOWN's expected answer, and the server's own client sent it three more times,
+        # 1-10 s apart, to a server already gone (Ctrl-C took 4 s).
+        client = redis.Redis(unix_socket_path=server.socket_file, retry=Retry(NoBackoff(), 0))
         try:
-            server.shutdown(save=True)  # the bundled redis-server (6.x) knows no NOW or FORCE
+            client.shutdown(save=True)  # the bundled redis-server (6.x) knows no NOW or FORCE
         except redis.RedisError:
             pass  # the server drops the connection as it exits
+        finally:
+            client.close()
         # SHUTDOWN returns before the process has saved and gone; wait for it, so that
         # nothing (its socket, its folder) outlives this process.
         # (Polled: psutil's wait() needs select.poll, which eventlet's monkey-patching removes.)

@@ -87,3 +87,26 @@ def test_embedded_redis_is_a_real_server_under_instance(tmp_path: Path) -> None:
     other.close()
     assert (tmp_path / "redis.db").exists() or any(tmp_path.iterdir())
     connection._embedded.shutdown()
+
+
+def test_stopping_the_embedded_redis_sends_one_shutdown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``arena serve`` stops its embedded Redis on Ctrl-C: one SHUTDOWN, not retried against a
+    server that is already gone (redis-py's default retries made it take 4 s)."""
+    import redis
+
+    connection = RedisConnection("", tmp_path)
+    connection.client().set("k", "党建")
+    socket_file = Path(connection._embedded.socket_file)
+    connects: list[object] = []
+    original = redis.connection.AbstractConnection.connect_check_health
+
+    def counted(self: object, *args: object, **kwargs: object) -> object:
+        connects.append(self)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "connect_check_health", counted)
+    connection.stop()
+    assert len(connects) == 1
+    assert not socket_file.exists()
