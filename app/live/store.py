@@ -131,6 +131,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _by_player(raw: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """A hash of JSON values by player id (players, answers, scores), decoded."""
+    return {player_id: json.loads(value) for player_id, value in raw.items()}
+
+
 class Submission(NamedTuple):
     """What storing an answer said: ``code`` "ok" or a refusal; for "ok", the elapsed ms, the
     answers so far, the players seated while the question was open, the players online."""
@@ -361,7 +366,7 @@ class LiveStore:
         return json.loads(raw) if raw else None
 
     def players(self, pin: str) -> dict[str, dict[str, Any]]:
-        return {pid: json.loads(raw) for pid, raw in self.redis.hgetall(self.key(pin, "players")).items()}
+        return _by_player(self.redis.hgetall(self.key(pin, "players")))
 
     def standing(self, pin: str, player_ids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(player, score) of just these players, in one round trip: a leaderboard's top ten
@@ -451,9 +456,7 @@ class LiveStore:
         return Submission("ok", *(int(value) for value in result[1:]))
 
     def answers(self, pin: str, q: int) -> dict[str, dict[str, Any]]:
-        return {
-            pid: json.loads(raw) for pid, raw in self.redis.hgetall(self.key(pin, f"answers:{q}")).items()
-        }
+        return _by_player(self.redis.hgetall(self.key(pin, f"answers:{q}")))
 
     def has_answered(self, pin: str, q: int, player_id: str) -> bool:
         return bool(self.redis.hexists(self.key(pin, f"answers:{q}"), player_id))
@@ -480,7 +483,7 @@ class LiveStore:
 
     def scores(self, pin: str) -> dict[str, dict[str, Any]]:
         """Per player: score, correct (count), streak, time (ms of correct answers)."""
-        return {pid: json.loads(raw) for pid, raw in self.redis.hgetall(self.key(pin, "scores")).items()}
+        return _by_player(self.redis.hgetall(self.key(pin, "scores")))
 
     def scoring_inputs(self, pin: str, q: int) -> ScoringInputs:
         """What scoring ``q`` reads, in one round trip. The close runs while the reveal is
@@ -497,10 +500,10 @@ class LiveStore:
         return ScoringInputs(
             config=json.loads(config) if config else {},
             question=json.loads(question) if question else {},
-            answers={pid: json.loads(raw) for pid, raw in answers.items()},
-            players={pid: json.loads(raw) for pid, raw in players.items()},
+            answers=_by_player(answers),
+            players=_by_player(players),
             kicked=set(kicked),
-            scores={pid: json.loads(raw) for pid, raw in scores.items()},
+            scores=_by_player(scores),
         )
 
     def scored(self, pin: str) -> int:
