@@ -15,6 +15,7 @@ What is measured (``report()``):
   it) → each phone's ``game:reveal``; result fan-out, the same → its own ``player:result``.
 - leaderboard fan-out: the host's ``host:next`` → each phone's ``game:state`` of the leaderboard
   (the phone's cue to look at the big screen; ``game:leaderboard`` goes to the host screen only).
+- podium fan-out: the host's ``host:end`` → each phone's ``game:over``.
 - server CPU seconds and peak RSS per process (``/proc``), memory per connected phone, and
   Redis commands per answer (``INFO`` over the answer windows, every command counted).
 """
@@ -467,10 +468,12 @@ class Host:
             raise RuntimeError(f"host:next refused: {reply}")
         return sent
 
-    async def end(self) -> None:
+    async def end(self) -> float:
+        sent = time.monotonic()
         reply = await self.client.call("host:end", {"pin": self.pin})
         if not reply.get("ok"):
             raise RuntimeError(f"host:end refused: {reply}")
+        return sent
 
     async def wait_reveal(self, q: int, timeout: float) -> None:
         await asyncio.wait_for(self.revealed.setdefault(q, asyncio.Event()).wait(), timeout)
@@ -593,7 +596,7 @@ async def play(
         await asyncio.sleep(1.0)  # the reveal reaches every phone
         leaderboard_sent[q] = await host.next()
         await asyncio.sleep(1.0)
-    await host.end()  # game:over, and the game is written to SQL
+    end_sent = await host.end()  # game:over, and the game is written to SQL
     cpu_played = [process.cpu_seconds() for process in processes]
     stop.set()
     reports = await receive("records", 90)
@@ -612,6 +615,7 @@ async def play(
         records,
         question_sent,
         leaderboard_sent,
+        end_sent,
         check,
         stalls,
         server={
@@ -745,6 +749,7 @@ def report(
     records: list[PhoneRecord],
     question_sent: dict[int, float],
     leaderboard_sent: dict[int, float],
+    end_sent: float,
     check: dict[str, Any],
     stalls: dict[str, list[dict[str, Any]]],
     *,
@@ -782,6 +787,7 @@ def report(
             if q not in r.result_seen and settings.server != "floor":  # the floor sends no results
                 missed["result"] += 1
     missed["over"] = sum(1 for r in joined if r.over_seen is None)
+    podium_fanout = [r.over_seen - end_sent for r in joined if r.over_seen is not None]
     answers = sum(len(r.answer_ack) for r in joined)
     return {
         "name": settings.name,
@@ -795,6 +801,7 @@ def report(
         # What a phone shows at the reveal is its own verdict: the floor sends none.
         "result_fanout_ms": percentiles(result_fanout),
         "leaderboard_fanout_ms": percentiles(leaderboard_fanout),
+        "podium_fanout_ms": percentiles(podium_fanout),
         "answers": {
             "acknowledged": answers,
             "errors": answer_errors,
@@ -852,6 +859,7 @@ def table(results: list[dict[str, Any]]) -> str:
         ("rev p99", 9),
         ("res p99", 9),
         ("lb p99", 8),
+        ("pod p99", 9),
         ("cpu s", 7),
         ("KB/ph", 7),
         ("cmd/ans", 8),
@@ -866,6 +874,7 @@ def table(results: list[dict[str, Any]]) -> str:
             f"{r['question_fanout_ms']['p50'] or 0:>8.1f}{r['question_fanout_ms']['p99'] or 0:>8.1f}"
             f"{r['reveal_fanout_ms']['p99'] or 0:>9.1f}{r.get('result_fanout_ms', {}).get('p99') or 0:>9.1f}"
             f"{r['leaderboard_fanout_ms']['p99'] or 0:>8.1f}"
+            f"{r.get('podium_fanout_ms', {}).get('p99') or 0:>9.1f}"
             f"{s['cpu_total_s']:>7.1f}{s['kb_per_player']:>7.0f}{s['redis_commands_per_answer'] or 0:>8.1f}"
         )
     return "\n".join(lines)

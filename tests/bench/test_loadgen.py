@@ -51,6 +51,8 @@ def _clean(result: dict[str, Any], players: int, questions: int) -> None:
     for key in ("answer_ack_ms", "question_fanout_ms", "reveal_fanout_ms", "leaderboard_fanout_ms"):
         assert result[key]["n"] == players * questions, key
         assert 0 <= result[key]["p50"] <= result[key]["p99"] <= result[key]["max"], key
+    assert result["podium_fanout_ms"]["n"] == players  # host:end → every phone's game:over
+    assert 0 <= result["podium_fanout_ms"]["p50"] <= result["podium_fanout_ms"]["max"]
     slowest = result["timeline"]["slowest_acks"]
     assert len(slowest) == max(1, players * questions // 100)
     assert max(ack["ms"] for ack in slowest) == result["answer_ack_ms"]["max"]
