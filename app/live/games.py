@@ -262,19 +262,23 @@ class LiveGames:
             elif effect is Effect.SHOW_PODIUM:
                 out.append(Emit(protocol.GAME_OVER, self.podium(pin), game_room(pin)))
             elif effect is Effect.FINISH:
-                self._finish(pin)
+                # Listed for writing now, written once the podium is sent: writing a hall of
+                # 2,000 players took seconds. A process that dies meanwhile leaves it listed.
+                if self.finish_game is not None:
+                    self.store.mark_unwritten(pin)
+                out.append(Then(lambda: self._finish(pin)))
         return out
 
-    def _finish(self, pin: str) -> None:
-        """Write the game to SQL. A database that refuses must not take the podium from the
-        hall: the game stays listed in Redis and the ticker writes it when the database is
-        back (``retry_unwritten``)."""
+    def _finish(self, pin: str) -> list[Emit | Then]:
+        """Write the listed game to SQL; nothing to send. A database that refuses must not
+        take the podium from the hall: the game stays listed in Redis and the ticker writes it
+        when the database is back (``retry_unwritten``)."""
         if self.finish_game is not None:
-            self.store.mark_unwritten(pin)
             self._write(pin)
         state = self.store.state(pin)
         if state is not None and state.phase == "ended":
             self.store.forget_deadline(pin)
+        return []
 
     def _write(self, pin: str) -> bool:
         """One attempt to write a finished game; False when the database refused it (the

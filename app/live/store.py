@@ -132,7 +132,7 @@ def _hash(token: str) -> str:
 
 
 def _by_player(raw: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """A hash of JSON values by player id (players, answers, scores), decoded."""
+    """A hash of JSON values by player id (players, answers, scores, results), decoded."""
     return {player_id: json.loads(value) for player_id, value in raw.items()}
 
 
@@ -560,6 +560,10 @@ class LiveStore:
     def result(self, pin: str, q: int, player_id: str) -> dict[str, Any] | None:
         raw = self.redis.hget(self.key(pin, f"results:{q}"), player_id)
         return json.loads(raw) if raw else None
+
+    def results(self, pin: str, q: int) -> dict[str, dict[str, Any]]:
+        """Every player's result of question ``q``, by player id (the written game's)."""
+        return _by_player(self.redis.hgetall(self.key(pin, f"results:{q}")))
 
     # -- limits ----------------------------------------------------------------------
 

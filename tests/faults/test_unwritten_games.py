@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from app.extensions import Database, database
 from app.live import games as games_module
 from app.live import protocol
-from app.live.games import LiveGames
+from app.live.games import Emit, LiveGames, settled
 from app.live.results import finish_game
 from app.live.store import GAME_TTL, LiveStore
 from app.models import Game, GamePlayer, PointEntry
@@ -77,6 +77,12 @@ def play_to_the_last_leaderboard(games: LiveGames) -> str:
     return pin
 
 
+def host_next(games: LiveGames, pin: str) -> tuple[dict[str, Any], list[Emit]]:
+    """The host's next step as the socket layer sends it: the podium, then the writing."""
+    state, emits = games.advance(pin, "next")
+    return state, settled(emits)
+
+
 def tick_for(seconds: float, *services: LiveGames) -> None:
     """Every service ticking every 20 ms, as the servers' tickers do (they tick every 100 ms)."""
     until = time.monotonic() + seconds
@@ -98,12 +104,12 @@ def test_a_game_ending_while_the_database_refuses_is_written_once_when_it_return
 
     # The podium: the hall sees it although the database refuses the game.
     ended_ms = store.now_ms()
-    state, emits = games.advance(pin, "next")
+    state, emits = host_next(games, pin)
     assert state["phase"] == "podium"
     over = [e.payload for e in emits if e.event == protocol.GAME_OVER]
     assert [p["nickname"] for p in over[0]["podium"]] == ["张三", "李四", "王五"]
     assert switch.attempts == 1 and store.unwritten(store.now_ms()) == [pin]
-    assert games.advance(pin, "next")[0]["phase"] == "ended"  # the host's last step works too
+    assert host_next(games, pin)[0]["phase"] == "ended"  # the host's last step works too
     assert switch.attempts == 2
 
     # While it refuses: one attempt per window across both processes (the claim), the
@@ -167,7 +173,7 @@ def test_a_game_whose_keys_are_gone_is_dropped_from_the_retry(app: Any, switch: 
     store = live_games(app).store
     games = LiveGames(store, "k", finish=lambda pin: switch.finish(app, store, pin))
     pin = play_to_the_last_leaderboard(games)
-    games.advance(pin, "next")
+    host_next(games, pin)
     store.redis.delete(*store.game_keys(pin, 2))  # expired, or Redis flushed, meanwhile
     switch.current = switch.real
     tick_for(RETRY_MS / 1000 + 0.2, games)

@@ -623,7 +623,8 @@ def test_ending_during_a_question_scores_it_before_the_podium(live: Live, store:
     _state, ending = LiveGames.advance(live, pin, "end")  # unsettled, as the host handler gets it
     events_sent = [getattr(e, "event", "Then") for e in ending]
     assert events_sent[0] == protocol.PLAYER_RESULT and events_sent.count(protocol.PLAYER_RESULT) == 2
-    assert events_sent[2:] == [protocol.GAME_STATE, protocol.GAME_REVEAL, "Then", protocol.GAME_OVER]
+    # The close's scoring, the podium, then the game's writing (none here: finish=None).
+    assert events_sent[2:] == [protocol.GAME_STATE, protocol.GAME_REVEAL, "Then", protocol.GAME_OVER, "Then"]
     podium = only([e for e in ending if isinstance(e, Emit)], protocol.GAME_OVER)["podium"]
     assert podium[0]["player_id"] == player and podium[0]["score"] == points(
         store.answers(pin, 0)[player]["e"], 1

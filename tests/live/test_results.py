@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import database
 from app.live import protocol
-from app.live.games import LiveGames
+from app.live.games import LiveGames, settled
 from app.live.results import finish_game
 from app.models import Game, GameAnswer, GamePlayer
 from app.realtime import live_games
@@ -34,15 +34,39 @@ def play(app: Any) -> tuple[LiveGames, str, dict[str, str]]:
     games.advance(pin, "start")
     games.answer(pin, seats["张三"], 0, [0])
     games.answer(pin, seats["=SUM(A1)"], 0, [0])
-    games.answer(pin, seats["王五"], 0, [1])
+    settled(games.answer(pin, seats["王五"], 0, [1])[1])
     for _step in ("leaderboard", "question 2"):
         games.advance(pin, "next")
     games.answer(pin, seats["张三"], 1, [1])
     games.answer(pin, seats["=SUM(A1)"], 1, [0])
     games.advance(pin, "next")  # close question 2 (王五 never answered)
     games.advance(pin, "next")  # leaderboard
-    games.advance(pin, "next")  # podium: the game is written here
+    settled(games.advance(pin, "next")[1])  # podium: the game is written here
     return games, pin, seats
+
+
+def test_the_podium_is_sent_before_the_game_is_written(app: Any) -> None:
+    """Writing a hall of 2,000 players took seconds; the podium must not wait for it."""
+    store = live_games(app).store
+    games = LiveGames(store, "k", finish=lambda pin: finish_game(database(app), store, pin))
+    pin, _token = new_game(store, [single("第一题", ["甲", "乙"], 0)])
+    player = games.player_join(protocol.JoinRequest(pin, "张三", "红队", "", ""), sid="s1")["player_id"]
+    games.advance(pin, "start")
+    settled(games.answer(pin, player, 0, [0])[1])
+    games.advance(pin, "next")  # leaderboard
+    _state, emits = games.advance(pin, "next")  # the podium, unsettled, as the host handler gets it
+    assert [getattr(e, "event", "Then") for e in emits] == [protocol.GAME_STATE, protocol.GAME_OVER, "Then"]
+    assert emits[1].payload["podium"][0]["player_id"] == player  # type: ignore[union-attr]
+
+    def written() -> int:
+        with database(app).sessions() as session:
+            return session.scalar(select(func.count(Game.id)).where(Game.pin == pin)) or 0
+
+    # Listed for writing before the podium goes: a process that dies now leaves it to the retry.
+    assert written() == 0 and store.unwritten(store.now_ms() + 1) == [pin]
+    assert settled(emits[2:]) == []  # the writing sends nothing
+    assert written() == 1 and store.unwritten(store.now_ms() + 1) == []
+    assert store.redis.hget(store.game_key(pin), "game_id") is not None
 
 
 def test_finishing_writes_everything_once_and_matches_the_roster(app: Any) -> None:
@@ -61,6 +85,22 @@ def test_finishing_writes_everything_once_and_matches_the_roster(app: Any) -> No
         scores = games.store.scores(pin)
         assert players["张三"].score == scores[seats["张三"]]["score"]
         assert session.scalar(select(func.count(GameAnswer.id)).where(GameAnswer.game_id == game.id)) == 5
+        # Each answer carries its own result: right or wrong, and the points it earned.
+        nickname = {pid: name for name, pid in seats.items()}
+        written = {
+            (nickname[a.player_key], a.question_index): (a.correct, a.points)
+            for a in session.scalars(select(GameAnswer).where(GameAnswer.game_id == game.id))
+        }
+        assert {key: correct for key, (correct, _points) in written.items()} == {
+            ("张三", 0): True,
+            ("张三", 1): True,
+            ("=SUM(A1)", 0): True,
+            ("=SUM(A1)", 1): False,
+            ("王五", 0): False,
+        }
+        for (name, q), (_correct, earned) in written.items():
+            assert earned == games.store.result(pin, q, seats[name])["points"]  # type: ignore[index]
+        assert written[("=SUM(A1)", 1)][1] == written[("王五", 0)][1] == 0 < written[("张三", 0)][1]
         game_id = game.id
     again = finish_game(database(app), games.store, pin)  # the podium, then "ended", then a retry
     games.advance(pin, "next")

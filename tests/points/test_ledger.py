@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.extensions import database
 from app.live import protocol
-from app.live.games import LiveGames
+from app.live.games import LiveGames, settled
 from app.live.results import finish_game
 from app.models import Game, Member, PointEntry
 from app.points.ledger import (
@@ -97,7 +97,7 @@ def play_a_game(app: Any) -> tuple[LiveGames, str]:
     games.answer(pin, seats["李四"], 1, [1])
     games.answer(pin, seats["来宾"], 1, [0])
     games.advance(pin, "next")
-    games.advance(pin, "next")  # podium: the game is written and credited here
+    settled(games.advance(pin, "next")[1])  # podium: the game is written and credited here
     return games, pin
 
 
@@ -116,7 +116,7 @@ def test_ending_a_game_twice_credits_it_once(points_app: Any) -> None:
     ids = roster(points_app)
     games, pin = play_a_game(points_app)
     assert rows(points_app) == GAME_ENTRIES
-    games.advance(pin, "next")  # ended: written again, found by its live key
+    settled(games.advance(pin, "next")[1])  # ended: written again, found by its live key
     again = finish_game(database(points_app), games.store, pin, points(points_app))
     with database(points_app).transaction() as session:
         game = session.scalars(select(Game)).one()
