@@ -169,6 +169,27 @@ def test_a_game_ending_while_the_database_refuses_is_written_once_when_it_return
         assert ledger_rows(session) == MEMBERS_CREDITED
 
 
+def test_a_game_whose_process_died_after_the_podium_is_written_by_another(app: Any, switch: Switch) -> None:
+    """The podium goes out before the writing; a process that dies in between (its ``Then``
+    never runs) has listed the game, and another process's ticker writes it."""
+    with database(app).transaction() as session:
+        roster(session)
+    switch.current = switch.real
+    store = live_games(app).store
+    games = LiveGames(store, "k", finish=lambda pin: switch.finish(app, store, pin))
+    other_process = LiveGames(store, "k", finish=lambda pin: switch.finish(app, store, pin))
+    pin = play_to_the_last_leaderboard(games)
+    state, emits = games.advance(pin, "next")  # the podium is sent, and the process dies
+    assert state["phase"] == "podium" and any(getattr(e, "event", "") == protocol.GAME_OVER for e in emits)
+    assert switch.attempts == 0 and store.unwritten(store.now_ms()) == [pin]
+    tick_for(RETRY_MS / 1000 + 0.2, other_process)
+    assert switch.attempts == 1 and store.unwritten(store.now_ms()) == []
+    with database(app).sessions() as session:
+        game = session.scalars(select(Game)).one()
+        assert store.meta(pin)[1] == str(game.id) and len(game.players) == len(MEMBERS_SEATS)
+        assert ledger_rows(session) == MEMBERS_CREDITED
+
+
 def test_a_game_whose_keys_are_gone_is_dropped_from_the_retry(app: Any, switch: Switch) -> None:
     store = live_games(app).store
     games = LiveGames(store, "k", finish=lambda pin: switch.finish(app, store, pin))
