@@ -19,14 +19,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--async-mode", default="eventlet", choices=["eventlet", "gevent"])
     options = parser.parse_args()
-    if options.async_mode == "eventlet":
-        import eventlet
+    from app.entry import make_green
 
-        eventlet.monkey_patch()
-    else:
-        from gevent import monkey
-
-        monkey.patch_all()
+    make_green(options.async_mode)
     from flask import Flask, request
     from flask_socketio import SocketIO, join_room
 

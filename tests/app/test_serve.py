@@ -115,3 +115,46 @@ def test_a_signal_in_any_greenlet_stops_the_server(
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["cleanup ran"]
     assert time.monotonic() - started < 10
+
+
+QUERY_BESIDE_A_HEARTBEAT = """
+from app.entry import make_green
+make_green({mode!r})
+import time
+import psycopg
+import psycopg.waiting
+import {mode}
+
+gaps = []
+def beat():
+    last = time.monotonic()
+    while last < started + 0.9:
+        {mode}.sleep(0.01)
+        gaps.append(time.monotonic() - last)
+        last = time.monotonic()
+
+started = time.monotonic()
+beating = {mode}.spawn(beat)
+{mode}.sleep(0)
+with psycopg.connect({url!r}) as connection:
+    connection.execute("SELECT pg_sleep(0.5)")
+beating.{join}()
+print(psycopg.waiting.wait.__name__, round(max(gaps) * 1000))
+"""
+
+
+@pytest.mark.parametrize(
+    "mode, join, wait", [("eventlet", "wait", "wait_select"), ("gevent", "join", "wait_poll")]
+)
+def test_a_postgresql_query_does_not_hold_the_other_greenlets(
+    postgres_url: str, mode: str, join: str, wait: str
+) -> None:
+    """A query waits for PostgreSQL through the patched standard library: psycopg's C wait
+    held every phone of an eventlet server for as long as the query ran (app/entry.py)."""
+    url = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    script = QUERY_BESIDE_A_HEARTBEAT.format(mode=mode, url=url, join=join)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    used, longest_gap_ms = done.stdout.split()
+    # A 10 ms heartbeat beside a 500 ms query: held, its longest gap is the whole query.
+    assert used == wait and int(longest_gap_ms) < 250, done.stdout
