@@ -5,6 +5,7 @@ asserted here: these tests only prove the instrument works and reports exactly."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ from bench.loadgen import (
     key_of,
     percentiles,
     run,
+    run_loop,
     save,
     table,
     timeline,
@@ -147,6 +149,15 @@ def test_the_server_logs_its_collections_and_stalls(tmp_path: Path) -> None:
     full = [line for line in lines if line.get("gen") == 2]
     assert full and full[0]["gc_ms"] > 5 and full[0]["at"] > 0
     assert all(set(line) in ({"at", "gc_ms", "gen"}, {"at", "stall_ms"}) for line in lines)
+
+
+def test_the_phones_run_on_uvloop_and_on_asyncio_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def loop_module() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    assert run_loop(loop_module()).startswith("uvloop")  # installed with .[bench] and .[test]
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # an organizer's install, for arena rehearse
+    assert run_loop(loop_module()).startswith("asyncio")
 
 
 def test_percentiles_are_nearest_rank_in_milliseconds() -> None:
