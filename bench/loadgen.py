@@ -62,6 +62,7 @@ class Settings:
     questions: int = 5
     window: float = 3.0  # every phone answers within this many seconds of the question opening
     time_limit: int = 20  # the question's own limit: far beyond the window, so no answer is late
+    pause: float = 1.0  # seconds the host waits after each reveal and each leaderboard
     processes: int = 1  # server processes sharing Redis (phones spread over them)
     workers: int = 1  # generator processes
     async_mode: str = "eventlet"
@@ -643,9 +644,9 @@ async def play(
         question_sent[q] = await host.next()
         await host.wait_reveal(q, settings.time_limit + 15)
         commands += (redis_commands(env) - before) if settings.server == "game" else 0
-        await asyncio.sleep(1.0)  # the reveal reaches every phone
+        await asyncio.sleep(settings.pause)  # the reveal reaches every phone
         leaderboard_sent[q] = await host.next()
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(settings.pause)
     end_sent = await host.end()  # game:over, and the game is written to SQL
     cpu_played = [process.cpu_seconds() for process in processes]
     load_played = load(processes, workers, env) if load_joined else None

@@ -32,7 +32,8 @@ from bench.loadgen import (
 from bench.rehearse import ACK_P99_MS, rehearse, verdict
 from tests.live.conftest import live_env, new_game, single, start_server, stop_server, store  # noqa: F401
 
-SMALL = {"players": 24, "teams": 3, "questions": 2, "window": 0.5, "time_limit": 20}
+# 24 phones hear a reveal within milliseconds: the host's pauses need not be a second.
+SMALL = {"players": 24, "teams": 3, "questions": 2, "window": 0.5, "time_limit": 20, "pause": 0.3}
 
 
 @pytest.fixture
@@ -184,7 +185,7 @@ def test_rehearse_against_a_running_server(live_env: dict[str, Any], store: Live
         questions = [single(f"第{n}题", ["甲", "乙", "丙"], 1) for n in range(3)]
         pin, token = new_game(store, questions, teams=["一支部", "二支部"], max_players=50)
         result = rehearse(
-            server.url, pin, token, Settings(players=16, questions=2, window=0.5, time_limit=30)
+            server.url, pin, token, Settings(players=16, questions=2, window=0.5, time_limit=30, pause=0.3)
         )
     finally:
         stop_server(server)
