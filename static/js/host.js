@@ -194,7 +194,7 @@ function drawState(state) {
   $("player-count").textContent = state.players;
   $("progress").textContent = state.q >= 0 ? `第 ${state.q + 1} / ${state.total} 题` : `共 ${state.total} 题`;
   $("next").textContent = NEXT_LABELS[phase] || "下一步";
-  $("next").disabled = phase === "ended";
+  $("next").disabled = busy || phase === "ended";
   if (phase === "lobby") screen("lobby");
   else if (phase === "question" && state.question) {
     drawQuestion(state);
@@ -224,11 +224,15 @@ async function join() {
   if (reply.podium) drawPodium(reply.podium);
 }
 
+// One step at a time: a press while the last step awaits its reply is ignored, and the
+// button shows it (the new phase's broadcast comes before that reply).
 async function next() {
   if (busy || phase === "ended") return;
   busy = true;
+  $("next").disabled = true;
   const reply = await call(socket, phase === "lobby" ? E.host_start : E.host_next, { pin });
   busy = false;
+  $("next").disabled = phase === "ended";
   if (!reply.ok) notice(errorMessage(reply));
 }
 

@@ -39,6 +39,13 @@ def open_host(browser: Any, url: str) -> Page:
     return page
 
 
+def host_next(host: Page, key: str = "Space") -> None:
+    """The host's next step from the keyboard, once the last step has its reply: a press
+    while it is on its way is ignored, as the greyed 下一步 button shows (static/js/host.js)."""
+    expect(host.get_by_test_id("next")).to_be_enabled()
+    host.keyboard.press(key)
+
+
 def join(page: Page, nickname: str, team: str) -> None:
     expect(page.get_by_test_id("join")).to_be_visible()
     expect(page.locator("#join-team option")).to_have_text(["请选择队伍", "红队", "蓝队"])
@@ -108,7 +115,7 @@ def test_a_game_on_the_big_screen_and_three_phones(
     host.screenshot(path=artifacts / "host-lobby.png")
 
     # Question 1: the space bar starts the game.
-    host.keyboard.press("Space")
+    host_next(host)
     expect(host.get_by_test_id("question")).to_be_visible()
     expect(host.get_by_test_id("stem")).to_have_text(questions[0]["stem"])
     expect(host.locator("#options .letter")).to_have_text(["A", "B", "C", "D"])
@@ -163,7 +170,7 @@ def test_a_game_on_the_big_screen_and_three_phones(
     phones["王五"].reload()
     expect_result(phones["王五"], first["王五"])
 
-    host.keyboard.press("ArrowRight")
+    host_next(host, "ArrowRight")
     expect(host.get_by_test_id("leaderboard")).to_be_visible()
     order = [players[pid]["nickname"] for pid in store.ranking(pin)]
     assert order == sorted(TEAMS, key=lambda name: -first[name]["score"])
@@ -200,9 +207,9 @@ def test_a_game_on_the_big_screen_and_three_phones(
     for name, page in phones.items():
         expect_result(page, second[name])
 
-    host.keyboard.press("Space")  # leaderboard
+    host_next(host)  # leaderboard
     expect(host.get_by_test_id("leaderboard")).to_be_visible()
-    host.keyboard.press("Space")  # the podium after the last question
+    host_next(host)  # the podium after the last question
     expect(host.get_by_test_id("podium")).to_be_visible()
     final = [players[pid]["nickname"] for pid in store.ranking(pin)]
     scores = store.scores(pin)
@@ -260,7 +267,7 @@ def test_a_phone_shows_the_right_answer_before_its_result_arrives(
     page.goto(f"{server.url}/play/{pin}")
     host = open_host(browser, f"{server.url}/host/{pin}#token={token}")
     join(page, "钱七", "蓝队")
-    host.keyboard.press("Space")  # lobby → question 1
+    host_next(host)  # lobby → question 1
     expect(page.get_by_test_id("answer-stem")).to_have_text(questions[0]["stem"])
     page.locator("#choices button[data-index='1']").click()  # the only player: this closes it
 
@@ -277,6 +284,57 @@ def test_a_phone_shows_the_right_answer_before_its_result_arrives(
     assert result is not None and result["answered"] is True and result["correct"] is False
     expect_result(page, result)
     expect(page.get_by_test_id("result-answer")).to_have_text("正确答案：A. 民主集中制")
+    context.close()
+
+
+def test_the_next_button_is_greyed_until_the_step_is_answered(
+    browser: Any, server: Server, store: LiveStore
+) -> None:
+    """The host screen draws the new phase from its broadcast, which comes before the reply to
+    host:next; until the reply, 下一步 is greyed and Space does nothing (one step at a time).
+    The host page's acknowledgement frames are held back here (Playwright's WebSocket route)."""
+    pin, token = new_game(store, [single("题一", ["甲", "乙"], 0), single("题二", ["甲", "乙"], 1)])
+    held: list[str] = []
+    holding = [False]
+    routes: list[WebSocketRoute] = []
+
+    def hold_replies(route: WebSocketRoute) -> None:
+        server_side = route.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            if holding[0] and isinstance(message, str) and message.startswith("43"):
+                held.append(message)  # an acknowledgement: 43<id>[reply]
+            else:
+                route.send(message)
+
+        server_side.on_message(from_server)
+        route.on_message(server_side.send)
+        routes.append(route)
+
+    context = browser.new_context(viewport=HOST_SIZE)
+    context.route_web_socket(re.compile(r"/socket\.io/"), hold_replies)
+    host = context.new_page()
+    host.goto(f"{server.url}/host/{pin}#token={token}")
+    page = open_phone(browser, f"{server.url}/play/{pin}")
+    join(page, "孙八", "红队")
+    expect(host.get_by_test_id("lobby-count")).to_have_text("1")
+
+    holding[0] = True
+    host_next(host)  # lobby → question 1: its reply is held
+    expect(host.get_by_test_id("stem")).to_have_text("题一")  # drawn from the broadcast
+    expect(host.get_by_test_id("next")).to_be_disabled()
+    host.keyboard.press("Space")  # ignored: the step before it has no reply yet
+    host.wait_for_timeout(300)
+    state = store.state(pin)
+    assert state is not None and (state.phase, state.q) == ("question", 0)
+    assert len(held) == 1
+
+    holding[0] = False
+    routes[-1].send(held.pop())
+    expect(host.get_by_test_id("next")).to_be_enabled()
+    expect(host.get_by_test_id("next")).to_have_text("下一步：揭晓答案")
+    host_next(host)  # now it is taken: the question closes
+    expect(host.get_by_test_id("reveal")).to_be_visible()
     context.close()
 
 
@@ -325,7 +383,7 @@ def test_every_question_type_on_a_phone(browser: Any, server: Server, store: Liv
     expect(host.get_by_test_id("lobby-count")).to_have_text("1")
 
     def start(q: int) -> None:
-        host.keyboard.press("Space")  # lobby → question, or leaderboard → next question
+        host_next(host)  # lobby → question, or leaderboard → next question
         expect(host.get_by_test_id("stem")).to_have_text(questions[q]["stem"])
         expect(page.get_by_test_id("answer-stem")).to_have_text(questions[q]["stem"])
 
@@ -336,7 +394,7 @@ def test_every_question_type_on_a_phone(browser: Any, server: Server, store: Liv
         assert result["correct"] is True and result["answered"] is True
         expect_result(page, result)
         expect(host.get_by_test_id("reveal")).to_be_visible()
-        host.keyboard.press("Space")  # reveal → leaderboard
+        host_next(host)  # reveal → leaderboard
         expect(host.get_by_test_id("leaderboard")).to_be_visible()
 
     # Multiple: toggle A, B, C, untoggle B, 提交.
@@ -372,7 +430,7 @@ def test_every_question_type_on_a_phone(browser: Any, server: Server, store: Liv
         expect(choices.nth(index)).to_have_attribute("data-step", step)
     finish(3, "#submit-choice")
     expect(host.get_by_test_id("reveal-answer")).to_have_text("正确答案：B → C → A")
-    host.keyboard.press("Space")
+    host_next(host)
     expect(host.get_by_test_id("podium")).to_be_visible()
     expect(host.locator("#podium-players .who")).to_have_text(["赵六"])
     expect(page.get_by_test_id("over-rank")).to_have_text("1")
@@ -424,7 +482,7 @@ def test_long_content_and_sixty_players_fit_the_big_screen(
         host.screenshot(path=artifacts / f"host-long-{name}.png")
 
     check("lobby")
-    host.keyboard.press("Space")
+    host_next(host)
     expect(host.get_by_test_id("stem")).to_have_text(LONG_STEM)
     # The read time: the stem first, the options a second later (at the server's open_ms).
     expect(host.locator("#reading")).to_be_visible()
@@ -437,10 +495,10 @@ def test_long_content_and_sixty_players_fit_the_big_screen(
     expect(host.get_by_test_id("reveal")).to_be_visible()
     expect(host.locator("#reveal-options .count")).to_have_text(["10 人"] * 6)
     check("reveal")
-    host.keyboard.press("Space")
+    host_next(host)
     expect(host.locator("#top-players li")).to_have_count(10)
     expect(host.locator("#team-board li")).to_have_count(6)
     check("leaderboard")
-    host.keyboard.press("Space")
+    host_next(host)
     expect(host.get_by_test_id("podium")).to_be_visible()
     check("podium")
