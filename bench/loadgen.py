@@ -533,13 +533,7 @@ def cpu_seconds_of(pid: int) -> float:
 
 def load(processes: list[Process], workers: list[Any], env: dict[str, str]) -> tuple[float, ...]:
     """(now, CPU seconds of the servers, of the generator processes, of Redis) so far."""
-    import redis
-
-    client = redis.Redis.from_url(env["REDIS_URL"])
-    try:
-        used = client.info("cpu")
-    finally:
-        client.close()
+    used = redis_info(env, "cpu")
     return (
         time.monotonic(),
         sum(process.cpu_seconds() for process in processes),
@@ -562,11 +556,16 @@ def busy(before: tuple[float, ...], after: tuple[float, ...]) -> dict[str, float
 
 
 def redis_commands(env: dict[str, str]) -> int:
+    return int(redis_info(env, "stats")["total_commands_processed"])
+
+
+def redis_info(env: dict[str, str], section: str) -> dict[str, Any]:
+    """One section of the shared Redis's ``INFO``, on a connection of its own."""
     import redis
 
     client = redis.Redis.from_url(env["REDIS_URL"])
     try:
-        return int(client.info("stats")["total_commands_processed"])
+        return dict(client.info(section))
     finally:
         client.close()
 
@@ -864,8 +863,8 @@ def report(
         "missed_events": missed,
         "timeline": timeline(joined, question_sent, stalls),
         "server": server,
-        # The play (host:next of the first question to host:end): servers, generator and Redis
-        # share the machine's cores, so a run that keeps them all busy measures the machine.
+        # The play (the end of the join storm to host:end): servers, generator and Redis share
+        # the machine's cores, so a run that keeps them all busy measures the machine.
         "play": play,
         "check": check,
     }

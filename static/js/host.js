@@ -194,7 +194,7 @@ function drawState(state) {
   $("player-count").textContent = state.players;
   $("progress").textContent = state.q >= 0 ? `第 ${state.q + 1} / ${state.total} 题` : `共 ${state.total} 题`;
   $("next").textContent = NEXT_LABELS[phase] || "下一步";
-  $("next").disabled = busy || phase === "ended";
+  showNextEnabled();
   if (phase === "lobby") screen("lobby");
   else if (phase === "question" && state.question) {
     drawQuestion(state);
@@ -226,13 +226,17 @@ async function join() {
 
 // One step at a time: a press while the last step awaits its reply is ignored, and the
 // button shows it (the new phase's broadcast comes before that reply).
+function showNextEnabled() {
+  $("next").disabled = busy || phase === "ended";
+}
+
 async function next() {
   if (busy || phase === "ended") return;
   busy = true;
-  $("next").disabled = true;
+  showNextEnabled();
   const reply = await call(socket, phase === "lobby" ? E.host_start : E.host_next, { pin });
   busy = false;
-  $("next").disabled = phase === "ended";
+  showNextEnabled();
   if (!reply.ok) notice(errorMessage(reply));
 }
 
