@@ -18,7 +18,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from redis.exceptions import RedisError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import exc as sql
 
 from app.live import protocol, quiz, scoring
 from app.live.protocol import ProtocolError
@@ -31,6 +31,9 @@ LEADERBOARD_SIZE = 10
 PODIUM_SIZE = 3
 QUESTION_CACHE = 512  # questions of live games kept per process
 UNWRITTEN_RETRY_MS = 3000  # how often a finished game the database refused is tried again
+# The database itself is away (refused, dropped, out of connections): no game can be written,
+# so a retry stops at the first. Any other error is the one game's own.
+DATABASE_AWAY = (sql.OperationalError, sql.InterfaceError, sql.DisconnectionError, sql.TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -281,8 +284,8 @@ class LiveGames:
         return []
 
     def _write(self, pin: str) -> bool:
-        """One attempt to write a finished game; False when the database refused it (the
-        game stays listed, its keys kept). finish_game is one transaction, idempotent by the
+        """One attempt to write a finished game; False when the database is away. A game not
+        written stays listed, its keys kept. finish_game is one transaction, idempotent by the
         game's live key: a later attempt writes all of it, or finds it written, and credits
         points once."""
         finish = self.finish_game
@@ -292,14 +295,16 @@ class LiveGames:
             game_id = finish(pin)
         except RedisError:
             raise  # the host's `unavailable`, or the ticker's warning
-        except SQLAlchemyError as error:
+        except DATABASE_AWAY as error:
             log.warning("game %s not written to the database (%s); retrying", pin, type(error).__name__)
             self.store.keep_unwritten(pin)
             return False
         except Exception:
+            # This game's own fault (an integrity error in its rows, say): kept for a mended
+            # release, and the games listed after it are still written.
             log.exception("writing game %s failed; retrying", pin)
             self.store.keep_unwritten(pin)
-            return True  # this game's own fault: the others may still be written
+            return True
         if game_id is None:
             log.warning("game %s ended but its keys are gone from Redis; nothing to write", pin)
             self.store.forget_unwritten(pin)

@@ -209,6 +209,42 @@ def test_a_game_whose_keys_are_gone_is_dropped_from_the_retry(app: Any, switch: 
         assert session.scalar(select(func.count(Game.id))) == 0
 
 
+def test_a_game_whose_own_write_fails_does_not_hold_back_the_others(
+    app: Any, switch: Switch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only a database that is away stops a retry at its first game. A game whose own rows
+    fail (here a real integrity error from the database) stays listed, and the game listed
+    after it is written in the same window."""
+    with database(app).transaction() as session:
+        roster(session)
+    store = live_games(app).store
+    broken: set[str] = set()
+
+    def finish(pin: str) -> int | None:
+        if pin in broken:
+            with database(app).transaction() as session:
+                session.add(Game(live_key=f"broken:{pin}", pin=pin))  # started_at is NOT NULL
+        return switch.finish(app, store, pin)
+
+    games = LiveGames(store, "k", finish=finish)
+    first = play_to_the_last_leaderboard(games)
+    broken.add(first)
+    host_next(games, first)
+    second = play_to_the_last_leaderboard(games)
+    host_next(games, second)  # the database is away: listed after the first
+    assert store.unwritten(store.now_ms()) == [first, second]
+
+    switch.current = switch.real
+    tick_for(JUST_LISTED_S, games)
+    assert store.unwritten(store.now_ms()) == [first]
+    with database(app).sessions() as session:
+        game = session.scalars(select(Game)).one()
+        assert game.pin == second and store.meta(second)[1] == str(game.id)
+        assert len(game.players) == len(MEMBERS_SEATS)
+    assert f"writing game {first} failed; retrying" in caplog.text
+    assert "IntegrityError" in caplog.text
+
+
 def test_the_unwritten_keys_are_documented() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "REDIS.md").read_text(encoding="utf-8")
     assert f"`{LiveStore.UNWRITTEN}`" in text and f"`{LiveStore.UNWRITTEN_CLAIM}`" in text
