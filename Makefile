@@ -20,8 +20,13 @@ run: $(VENV)/.installed ## prepare SQLite, Redis, the sample banks, then start t
 	$(ARENA) seed
 	$(ARENA) serve
 
+# Two workers, one per core: the suite waits on servers, browsers and sleeps as much as it
+# computes. worksteal: a worker that runs out takes tests from the other, so that one long file
+# does not leave a core idle at the end. PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= 2
+
 test: $(VENV)/.installed ## run the whole test suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## ruff lint
 	$(BIN)/ruff check app question_bank tests

