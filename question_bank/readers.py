@@ -14,7 +14,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 from xml.etree.ElementTree import iterparse
 
 import yaml
@@ -120,12 +120,8 @@ def _structured(items: list[Any], filename: str, by_line: bool) -> RawRows:
         options = item.get("options") or []
         if not isinstance(options, list):
             options = [options]
-        raw = RawQuestion(
-            row=row,
-            file=filename,
-            options=options,
-            **{key: item.get(key) for key in QUESTION_KEYS if key != "options"},
-        )
+        fields: dict[str, Any] = {key: item.get(key) for key in QUESTION_KEYS if key != "options"}
+        raw = RawQuestion(row=row, file=filename, options=options, **fields)
         yield raw, problems
 
 
@@ -201,7 +197,10 @@ def _merged_ranges(workbook: Any, sheet: Any) -> list[tuple[int, int, int, int]]
     with archive.open(path) as stream:
         for _event, element in iterparse(stream):
             if element.tag.endswith("}mergeCell"):
-                min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
+                bounds = range_boundaries(element.get("ref") or "")
+                if None in bounds:  # a whole row or column: no merge Excel writes
+                    raise ValueError(element.get("ref"))
+                min_col, min_row, max_col, max_row = cast(tuple[int, int, int, int], bounds)
                 ranges.append((min_row, min_col, max_row, max_col))
             element.clear()
     return ranges
@@ -331,7 +330,7 @@ def _gift_unescape(text: str) -> str:
 
 def _blocks(text: str) -> Iterator[tuple[int, str]]:
     """Blank-line separated blocks with the line each starts on."""
-    start, lines = 0, []
+    start, lines = 0, list[str]()
     for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
             if not lines:

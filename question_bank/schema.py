@@ -154,7 +154,7 @@ class Question:
             return "对" if self.answer else "错"
         if self.type == "fill":
             assert isinstance(self.answer, list)
-            return "|".join(";".join(alternatives) for alternatives in self.answer)  # type: ignore[arg-type]
+            return "|".join(";".join(alternatives) for alternatives in self.answer)
         if isinstance(self.answer, list):
             return "".join(self.answer)  # type: ignore[arg-type]
         return str(self.answer)

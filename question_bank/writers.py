@@ -121,12 +121,14 @@ def to_xlsx(questions: Iterable[Question], *, title: str = "", notes: str = "") 
     """The bank as an XLSX workbook in the import template's layout."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
 
     questions = list(questions)
     extra = optional_fields(questions)
     columns = COLUMNS + [OPTIONAL_COLUMNS[name] for name in extra]
     workbook = Workbook(write_only=False)
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = "题库"
     if title:
         sheet.append([title])
@@ -148,7 +150,7 @@ def to_xlsx(questions: Iterable[Question], *, title: str = "", notes: str = "") 
     widths = {"A": 10, "B": 50, "I": 10, "J": 40, "N": 14, "O": 30}
     for column, width in widths.items():
         sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.freeze_panes = f"A{header_row + 1}"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
