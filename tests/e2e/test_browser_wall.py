@@ -288,9 +288,14 @@ def test_manual_moderation_in_a_browser(browser: Any, server: Server, app: Any, 
         assert moderate.locator("[data-testid=pending] img").count() == 0
         moderate.screenshot(path=artifacts / "wall-moderate.png")
 
+        # Each decision redraws the queue and the rows below move up. The next click waits for
+        # that, as a moderator's eye does: a click while the rows move lands where the pointer
+        # was (CI once found the last message still queued after its 拒绝 was clicked).
         pending.filter(has_text=texts[0]).get_by_test_id("approve").click()
         expect(screen.get_by_test_id("danmaku").filter(has_text=texts[0])).to_have_count(1)
+        expect(pending.locator(".mod-text")).to_have_text(texts[1:])
         pending.filter(has_text=texts[1]).get_by_test_id("reject").click()
+        expect(pending.locator(".mod-text")).to_have_text(texts[2:])
         pending.filter(has_text=texts[2]).get_by_test_id("reject").click()
         expect(pending).to_have_count(0)
         expect(moderate.get_by_test_id("pending-count")).to_have_text("0")
