@@ -3,7 +3,7 @@
 // questions (置顶, 已回答, 隐藏). The host token also gets the moderator token, shown as a QR
 // code for a second moderator, and the link to the full-screen wall.
 // Text is always inserted with textContent.
-import { call, clear, config, connect, el, errorMessage, notice, show } from "./live-common.js";
+import { call, config, connect, el, errorMessage, notice, show } from "./live-common.js";
 import { clock, store, stored, tokenFromHash } from "./wall-common.js";
 
 const { pin, events: E, joinUrl } = config();
@@ -19,6 +19,66 @@ const mutes = {}; // player → muted until (server ms), as this page set it
 
 function name() {
   return stored("localStorage", nameKey);
+}
+
+// -- lists that hold still under the pointer -----------------------------------------------------
+// Every change redraws a list (a new message, another moderator's decision, a vote), and a redraw
+// can move its rows. A row must not move under a pointer about to click it: 通过 or 撤下 meant for
+// one message would land on another. So while a mouse moves over a list, a redraw that would move
+// a row waits: the rows whose item is gone are greyed in place (已处理) and the rest comes when the
+// pointer leaves the list or rests for HOLD_MS. A redraw that moves nothing (a label, a row added
+// at the end) is drawn at once. Touch screens have no pointer between taps.
+const HOLD_MS = 1500;
+const holds = {}; // list id → { items, timer }: the redraw that waits
+const pointing = {}; // list id → a mouse is over it
+
+function fill(list, items, now = false) {
+  const hold = holds[list.id];
+  const next = items.map((item) => item.dataset.id);
+  const moves = [...list.children].some((row, index) => next[index] !== row.dataset.id);
+  if (moves && pointing[list.id] && !now) {
+    const kept = new Set(next);
+    for (const row of list.children) {
+      if (!kept.has(row.dataset.id) && !row.classList.contains("mod-gone")) gone(row);
+    }
+    // A later change joins the wait without lengthening it: only the pointer's moves do.
+    if (hold) hold.items = items;
+    else holds[list.id] = { items, timer: setTimeout(() => release(list.id), HOLD_MS) };
+    return;
+  }
+  if (hold) clearTimeout(hold.timer);
+  delete holds[list.id];
+  list.replaceChildren(...items);
+}
+
+function release(id) {
+  const hold = holds[id];
+  if (hold) fill($(id), hold.items, true);
+}
+
+// Greyed, its buttons off and hidden, a label over them: its size, and so every row's place, unchanged.
+function gone(row) {
+  row.classList.add("mod-gone");
+  row.dataset.testid = "gone-item";
+  for (const node of row.querySelectorAll("button")) node.disabled = true;
+  row.append(el("span", "mod-done", "已处理"));
+}
+
+for (const id of ["pending", "shown", "questions"]) {
+  const list = $(id);
+  list.addEventListener("pointerenter", (event) => {
+    pointing[id] = event.pointerType === "mouse";
+  });
+  list.addEventListener("pointermove", () => {
+    const hold = holds[id];
+    if (!hold) return;
+    clearTimeout(hold.timer);
+    hold.timer = setTimeout(() => release(id), HOLD_MS);
+  });
+  list.addEventListener("pointerleave", () => {
+    pointing[id] = false;
+    release(id);
+  });
 }
 
 // -- drawing ---------------------------------------------------------------------------------------
@@ -53,9 +113,7 @@ function drawState(state) {
 }
 
 function drawPending() {
-  const list = $("pending");
-  clear(list);
-  for (const message of view.pending) {
+  fill($("pending"), view.pending.map((message) => {
     const item = el("li", "mod-item");
     item.dataset.testid = "pending-item";
     item.dataset.id = message.id;
@@ -65,17 +123,15 @@ function drawPending() {
       button("拒绝", "danger", "reject", () => decide(E.reject, { message_id: message.id })),
     );
     item.append(messageBody(message), actions);
-    list.append(item);
-  }
+    return item;
+  }));
   $("pending-count").textContent = view.pending.length;
   $("pending-empty").hidden = view.pending.length > 0;
 }
 
 function drawShown() {
-  const list = $("shown");
-  clear(list);
   const now = Date.now();
-  for (const message of view.shown) {
+  fill($("shown"), view.shown.map((message) => {
     const item = el("li", "mod-item");
     item.dataset.testid = "shown-item";
     item.dataset.id = message.id;
@@ -88,19 +144,17 @@ function drawShown() {
         : button(`禁言 ${MUTE_MINUTES} 分钟`, "quiet", "mute", () => mute(message, MUTE_MINUTES)));
     }
     item.append(messageBody(message), actions);
-    list.append(item);
-  }
+    return item;
+  }));
   $("shown-empty").hidden = view.shown.length > 0;
 }
 
 function drawQuestions() {
-  const list = $("questions");
-  clear(list);
   const pinnedId = view.pinned ? view.pinned.id : null;
   const visible = view.questions.filter((q) => q.state !== "hidden");
   // Open questions by votes, then the answered ones (the server sends most votes first).
   const ordered = [...visible.filter((q) => q.state === "open"), ...visible.filter((q) => q.state !== "open")];
-  for (const question of ordered) {
+  fill($("questions"), ordered.map((question) => {
     // Screens show a pinned question only while it is open (the server keeps it pinned once answered).
     const isPinned = question.id === pinnedId && question.state === "open";
     const item = el("li", `mod-item mod-question ${question.state}${isPinned ? " pinned" : ""}`);
@@ -122,8 +176,8 @@ function drawQuestions() {
     }
     actions.append(button("隐藏", "danger", "qa-hide", () => decide(E.qa_hide, { question_id: question.id })));
     item.append(votes, body, actions);
-    list.append(item);
-  }
+    return item;
+  }));
   const open = visible.filter((q) => q.state === "open").length;
   $("qa-count").textContent = open;
   $("qa-empty").hidden = visible.length > 0;

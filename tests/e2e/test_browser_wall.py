@@ -288,9 +288,9 @@ def test_manual_moderation_in_a_browser(browser: Any, server: Server, app: Any, 
         assert moderate.locator("[data-testid=pending] img").count() == 0
         moderate.screenshot(path=artifacts / "wall-moderate.png")
 
-        # Each decision redraws the queue and the rows below move up. The next click waits for
-        # that, as a moderator's eye does: a click while the rows move lands where the pointer
-        # was (CI once found the last message still queued after its 拒绝 was clicked).
+        # Each click waits for the queue to show the previous decision, as a moderator's eye does
+        # (CI once found the last message still queued after its 拒绝 was clicked as the rows
+        # moved; the page now keeps its rows still under the pointer, as the next test shows).
         pending.filter(has_text=texts[0]).get_by_test_id("approve").click()
         expect(screen.get_by_test_id("danmaku").filter(has_text=texts[0])).to_have_count(1)
         expect(pending.locator(".mod-text")).to_have_text(texts[1:])
@@ -353,6 +353,65 @@ def test_manual_moderation_in_a_browser(browser: Any, server: Server, app: Any, 
     finally:
         sender.close()
         other.close()
+
+
+def test_the_queue_holds_still_under_the_moderators_pointer(
+    browser: Any, server: Server, app: Any, artifacts: Path
+) -> None:
+    """Another moderator's decision must not move a row under this moderator's pointer: the
+    decided row is greyed in place (已处理), and the rows move up once the pointer leaves the
+    queue or rests. A click in between lands on the message it was aimed at."""
+    pin, token = new_wall(app, "manual")
+    moderate = open_wide(browser, f"{server.url}/wall/{pin}/moderate#token={token}", LAPTOP_SIZE)
+    moderate.get_by_test_id("name-input").fill("王芳")
+    moderate.get_by_test_id("name-button").click()
+    expect(moderate.get_by_test_id("console")).to_be_visible()
+    senders = [wall_client(server, pin, "李四"), wall_client(server, pin, "王五")]
+    other = Phone(server.url, "赵六")
+    try:
+        assert other.call(protocol.MODERATOR_JOIN, {"pin": pin, "token": token, "name": "赵六"})["ok"]
+        texts = ["第一条", "第二条", "第三条", "第四条"]
+        for index, text in enumerate(texts):  # a phone's burst is 3
+            assert senders[index // 3].call(protocol.SEND, {"pin": pin, "text": text})["ok"]
+        pending = moderate.get_by_test_id("pending-item")
+        expect(pending.locator(".mod-text")).to_have_text(texts)
+        ids = [int(pending.nth(index).get_attribute("data-id") or 0) for index in range(4)]
+
+        # The pointer on the third message's 通过; the other moderator rejects the first.
+        third = moderate.locator(f"[data-id='{ids[2]}'] [data-testid=approve]")
+        third.hover()
+        box = third.bounding_box()
+        assert box is not None
+        assert other.call(protocol.REJECT, {"pin": pin, "message_id": ids[0]})["ok"]
+        gone = moderate.get_by_test_id("gone-item")
+        expect(gone.locator(".mod-text")).to_have_text([texts[0]])
+        expect(gone).to_contain_text("已处理")
+        expect(moderate.get_by_test_id("pending-count")).to_have_text("3")
+        assert third.bounding_box() == box  # nothing moved
+        moderate.screenshot(path=artifacts / "wall-moderate-held.png")
+        moderate.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        shown = moderate.get_by_test_id("shown-item")
+        expect(shown.locator(".mod-text")).to_have_text([texts[2]])  # not 第四条, which moved there
+
+        # The pointer leaves: the queue closes up at once.
+        moderate.mouse.move(1, 1)
+        expect(gone).to_have_count(0)
+        expect(pending.locator(".mod-text")).to_have_text([texts[1], texts[3]])
+
+        # Over the queue again, resting: it closes up after a moment by itself. A second change
+        # while it holds (a new message) waits too, and greys nothing twice.
+        pending.last.get_by_test_id("reject").hover()
+        assert other.call(protocol.APPROVE, {"pin": pin, "message_id": ids[1]})["ok"]
+        expect(gone.locator(".mod-text")).to_have_text([texts[1]])
+        assert senders[1].call(protocol.SEND, {"pin": pin, "text": "第五条"})["ok"]
+        expect(moderate.get_by_test_id("pending-count")).to_have_text("2")
+        expect(gone.locator(".mod-done")).to_have_text(["已处理"])
+        expect(pending.locator(".mod-text")).to_have_text([texts[3]])
+        expect(gone).to_have_count(0)
+        expect(pending.locator(".mod-text")).to_have_text([texts[3], "第五条"])
+    finally:
+        for client in (*senders, other):
+            client.close()
 
 
 def test_the_quiz_host_screen_carries_the_overlay(
