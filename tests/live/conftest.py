@@ -28,6 +28,30 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def start_redis_server(executable: str, port: int, options: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A redis-server on 127.0.0.1:``port`` with ``options`` (``--name value``), returned once
+    it answers PING; RuntimeError (and the process killed) if it does not within 10 s."""
+    process = subprocess.Popen(
+        [executable, "--bind", "127.0.0.1", "--port", str(port)]
+        + [part for name, value in options.items() for part in (f"--{name}", value)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis_py.Redis(host="127.0.0.1", port=port, socket_timeout=1)
+    deadline = time.monotonic() + 10
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                if client.ping():
+                    return process
+            except redis_py.ConnectionError:
+                time.sleep(0.05)
+    finally:
+        client.close()
+    process.kill()
+    raise RuntimeError(f"{executable} did not start on port {port}")
+
+
 class Server:
     def __init__(self, port: int, process: subprocess.Popen[str], log: Any) -> None:
         self.port = port
