@@ -2,11 +2,13 @@
 
     python -m bench run --players 2000 --teams 20 --questions 5 --window 3
     python -m bench suite            # the cost curve, the floor, 2 processes, gevent
+    python -m bench compare --players 2000 --pairs 3   # ours against the floor, alternating
     python -m bench reads --players 2000   # the reveal's reads, in-process
 
-Each run writes bench/results/<time>-<name>.json; the suite also writes
-bench/results/<time>-suite.json (every run, in the same machine state), a PNG of the cost
-curve, and prints the table.
+Each run writes bench/results/<time>-<name>.json; a comparison also writes
+<time>-compare-<players>-<mode>.json (the medians, bench/compare.py); the suite writes
+bench/results/<time>-suite.json (every run and both comparisons, in the same machine
+state), a PNG of the cost curve, and prints the tables.
 """
 
 from __future__ import annotations
@@ -18,18 +20,18 @@ import time
 from dataclasses import fields
 from typing import Any
 
+from bench.compare import compare, compare_table
 from bench.loadgen import RESULTS, Settings, run, save, table
 
-# The suite: the cost curve on one process, the floor in the same run, 5,000 on two
-# processes (two generator processes), and gevent beside eventlet at 2,000.
+# The suite: 2,000 phones against the floor in alternating pairs (eventlet, then gevent),
+# the cost curve on one process, and 5,000 on two processes (two generator processes).
+# The comparisons' runs of our server at 2,000 are the curve's 2,000 point.
+SUITE_PAIRS = 3
+COMPARISONS = [Settings(players=2000), Settings(players=2000, async_mode="gevent")]
 SUITE = [
-    Settings(players=2000, server="floor"),
     Settings(players=100),
     Settings(players=500),
     Settings(players=1000),
-    Settings(players=2000),
-    Settings(players=2000, async_mode="gevent"),
-    Settings(players=2000, server="floor", async_mode="gevent"),
     Settings(players=5000, processes=2, workers=2),
 ]
 
@@ -41,26 +43,49 @@ def _options(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(f"--{item.name.replace('_', '-')}", type=kind, default=default)
 
 
-def suite(scale: list[int] | None, teams: int, questions: int) -> tuple[list[dict[str, Any]], list[str]]:
-    results = []
+def saved_run(settings: Settings) -> dict[str, Any]:
+    print(f"… {settings.name}", file=sys.stderr, flush=True)
+    result = run(settings)
+    save(result)
+    return result
+
+
+def at_least_one(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"至少为 1：{text}")
+    return number
+
+
+def settings_of(options: argparse.Namespace) -> Settings:
+    return Settings(**{item.name: getattr(options, item.name) for item in fields(Settings)})
+
+
+def suite(
+    scale: list[int] | None, teams: int, questions: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """Every run and every comparison of the suite, and the names of those that failed."""
+    results: list[dict[str, Any]] = []
+    comparisons: list[dict[str, Any]] = []
     failed: list[str] = []
-    for settings in SUITE:
+    for settings in [*COMPARISONS, *SUITE]:
         if scale and settings.players not in scale:
             continue
         settings.teams, settings.questions = teams, questions
         settings.workers = max(settings.workers, settings.players // 2500 + 1)
-        print(f"… {settings.name}", file=sys.stderr, flush=True)
-        try:
-            result = run(settings)
-        except Exception as error:  # one failed run is reported, the others still run
+        try:  # one failed run is reported, the others still run
+            if settings in COMPARISONS:
+                summary, runs = compare(settings, SUITE_PAIRS, saved_run)
+                comparisons.append(summary)
+                results += runs
+            else:
+                results.append(saved_run(settings))
+        except Exception as error:
             print(f"   {settings.name} failed: {error!r}", file=sys.stderr, flush=True)
             failed.append(settings.name)
-            continue
-        save(result)
-        results.append(result)
     if failed:
         print(f"failed runs: {', '.join(failed)}", file=sys.stderr)
-    return results, failed
+    return results, comparisons, failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     many.add_argument("--only", type=int, nargs="*", help="只跑这些人数，例如 --only 100 2000")
     many.add_argument("--teams", type=int, default=20)
     many.add_argument("--questions", type=int, default=5)
+    pairs = commands.add_parser("compare", help="与基线服务器交替成对运行，按中位数比较")
+    _options(pairs)
+    pairs.add_argument("--pairs", type=at_least_one, default=3)
     timing = commands.add_parser("reads", help="揭晓时读取全场数据的耗时（进程内，真实 Redis）")
     timing.add_argument("--players", type=int, default=2000)
     timing.add_argument("--repeat", type=int, default=15)
@@ -85,25 +113,37 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<44}{figure['median_ms']:>9.2f} ms (min {figure['min_ms']:.2f})")
         print(f"parser: {result['parser']}\n{path}")
         return 0
+    if options.command == "compare":
+        summary, runs = compare(settings_of(options), options.pairs, saved_run)
+        path = save(summary)
+        print(table(runs))
+        print(f"\n{compare_table(summary)}\n\n{path}")
+        return 0 if all(clean(r) for r in runs) else 1
     if options.command == "run":
-        settings = Settings(**{item.name: getattr(options, item.name) for item in fields(Settings)})
-        result = run(settings)
+        result = run(settings_of(options))
         path = save(result)
         print(table([result]))
         print(f"\n{path}")
-        return 0 if not result["check"].get("problems") and not result["join"]["errors"] else 1
-    results, failed = suite(options.only, options.teams, options.questions)
+        return 0 if clean(result) else 1
+    results, comparisons, failed = suite(options.only, options.teams, options.questions)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    summary = RESULTS / f"{stamp}-suite.json"
-    summary.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    path = RESULTS / f"{stamp}-suite.json"
+    document = {"runs": results, "comparisons": comparisons}
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     from bench.plot import plot
 
     picture = plot(results, RESULTS / f"{stamp}-cost-curve.png")
     print(table(results))
-    print(f"\n{summary}\n{picture}")
-    clean = all(not r["check"].get("problems") and not r["join"]["errors"] for r in results)
-    return 0 if clean and not failed else 1
+    for summary in comparisons:
+        print(f"\n{compare_table(summary)}")
+    print(f"\n{path}\n{picture}")
+    return 0 if all(clean(r) for r in results) and not failed else 1
+
+
+def clean(result: dict[str, Any]) -> bool:
+    """The run's own check found nothing wrong and every phone joined."""
+    return not result["check"].get("problems") and not result["join"]["errors"]
 
 
 if __name__ == "__main__":
