@@ -23,7 +23,7 @@ from sqlalchemy import exc as sql
 from app.live import protocol, quiz, scoring
 from app.live.protocol import ProtocolError
 from app.live.quiz import Effect, QuizState
-from app.live.store import LiveStore
+from app.live.store import LiveStore, Standings
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,13 @@ def fold_nickname(nickname: str) -> str:
 
 
 def team_standings(store: LiveStore, pin: str) -> list[dict[str, Any]]:
-    """Every team's score (mean or sum of its players', kicked players left out) and rank."""
+    """Every team's score (mean or sum of its players', kicked players left out) and rank:
+    as the last scoring wrote them, unless the hall has changed since. Working them out
+    reads every player and every score: at 2,000 phones, 20-35 ms before the leaderboard's
+    and the podium's first frame."""
+    written = store.standings(pin)
+    if written is not None:
+        return written
     rules = scoring.ScoringRules.from_dict(store.config(pin).get("scoring") or {})
     kicked = store.kicked(pin)
     scores = store.scores(pin)
@@ -382,7 +388,7 @@ class LiveGames:
         team_members: dict[str, list[int]] = defaultdict(list)
         for pid, s in active.items():
             team_members[players[pid]["team"]].append(s["score"])
-        teams = {row["team"]: row["score"] for row in scoring.rank_teams(rules, team_members)}
+        teams = Standings(scoring.rank_teams(rules, team_members), len(players), len(kicked))
         if not self.store.record_scores(pin, q, updated, board, results, teams):
             return []
         return [Emit(protocol.PLAYER_RESULT, value, player_room(pin, pid)) for pid, value in results.items()]

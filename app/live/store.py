@@ -163,6 +163,14 @@ class ScoringInputs(NamedTuple):
     scores: dict[str, dict[str, Any]]
 
 
+class Standings(NamedTuple):
+    """The teams' standings as a scoring worked them out, and the players it counted."""
+
+    teams: list[dict[str, Any]]  # scoring.rank_teams rows
+    joined: int  # players seated, kicked ones included
+    kicked: int
+
+
 class LiveStore:
     """The live quiz's Redis state. Methods are named for what they do in the game."""
 
@@ -191,7 +199,7 @@ class LiveStore:
     UNWRITTEN_CLAIM = f"{PREFIX}unwritten:claim"  # the one process retrying in this window
 
     def game_keys(self, pin: str, total: int) -> list[str]:
-        parts = ["players", "nicks", "kicked", "sids", "scores", "board", "teams", "scored", "questions"]
+        parts = ["players", "nicks", "kicked", "sids", "scores", "board", "standings", "scored", "questions"]
         per_question = [f"{kind}:{q}" for q in range(total) for kind in ("answers", "counts", "results")]
         return [self.game_key(pin), *(self.key(pin, part) for part in parts + per_question)]
 
@@ -518,7 +526,7 @@ class LiveStore:
         scores: dict[str, dict[str, Any]],
         board: dict[str, float],
         results: dict[str, dict[str, Any]],
-        teams: dict[str, float],
+        standings: Standings,
     ) -> bool:
         """Write one question's scoring in one transaction, once: False, and nothing written,
         when ``q`` is already scored. The closing process scores right after sending the
@@ -540,17 +548,31 @@ class LiveStore:
                 pipe.hset(
                     self.key(pin, f"results:{q}"), mapping={p: json.dumps(r) for p, r in results.items()}
                 )
-            pipe.delete(self.key(pin, "teams"))
-            if teams:
-                pipe.zadd(self.key(pin, "teams"), teams)
+            pipe.set(self.key(pin, "standings"), json.dumps(standings._asdict(), ensure_ascii=False))
             pipe.set(marker, q)
-            for part in ("scores", "board", f"results:{q}", "teams", "scored"):
+            for part in ("scores", "board", f"results:{q}", "standings", "scored"):
                 pipe.expire(self.key(pin, part), GAME_TTL)
             try:
                 pipe.execute()
             except redis.WatchError:
                 return False
         return True
+
+    def standings(self, pin: str) -> list[dict[str, Any]] | None:
+        """The teams' standings written with the last scoring, if still true: None before the
+        first scoring, or when a player has joined or been kicked since (a team's mean, and
+        its members, would differ). Only a scoring changes a score, and the hall grows but
+        never shrinks (a kicked player stays listed among the players), so the two counts
+        tell. One round trip where working them out reads every player and every score."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(self.key(pin, "standings"))
+        pipe.hlen(self.key(pin, "players"))
+        pipe.scard(self.key(pin, "kicked"))
+        raw, joined, kicked = pipe.execute()
+        if not raw:
+            return None
+        written = Standings(**json.loads(raw))
+        return written.teams if (written.joined, written.kicked) == (joined, kicked) else None
 
     def ranking(self, pin: str, limit: int = -1) -> list[str]:
         """Player ids best first (ZRANGE … REV; ZREVRANGE is deprecated)."""

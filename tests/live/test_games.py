@@ -285,7 +285,7 @@ def test_a_whole_game_of_three_questions_six_players_two_teams(live: Live, store
             assert snapshot["result"] == results[name] and snapshot["score"] == expected.total[name]
         # The team board as the closing process recorded it.
         teams = expected.teams()
-        recorded_teams = dict(store.redis.zrange(store.key(pin, "teams"), 0, -1, withscores=True))
+        recorded_teams = {row["team"]: row["score"] for row in store.standings(pin) or []}
         assert recorded_teams == pytest.approx(teams)
 
         state, emits = live.advance(pin, "next")
@@ -531,6 +531,13 @@ def test_late_joiners_start_at_zero_and_play_from_the_next_question(live: Live, 
     assert between["result"] is None
     late = between["player_id"]
     assert store.player(pin, late)["joined_q"] == 0  # type: ignore[index]
+    # The standings the scoring wrote no longer hold: the red branch's mean counts its new
+    # member's 0 from now on.
+    first = store.scores(pin)[a]["score"]
+    assert [(t["team"], t["score"], t["members"]) for t in live.leaderboard(pin)["teams"]] == [
+        ("红队", round(first / 2, 1), 2),
+        ("蓝队", 0.0, 1),
+    ]
     with pytest.raises(ProtocolError) as past:
         live.answer(pin, late, 0, [0])
     assert past.value.code == "not_open"

@@ -16,7 +16,7 @@ import redis as redis_py
 from app.live import protocol, quiz
 from app.live.games import Emit, LiveGames, fold_nickname, settled
 from app.live.quiz import QuizState
-from app.live.store import GAME_TTL, LiveStore
+from app.live.store import GAME_TTL, LiveStore, Standings
 from tests.live.conftest import new_game, single
 
 QUESTIONS = [single("第一题", ["甲", "乙", "丙"], 1), single("第二题", ["甲", "乙"], 0)]
@@ -398,7 +398,8 @@ def test_a_new_game_does_not_inherit_an_earlier_games_leftover_keys(
     player = seat(store, old, "旧局")
     start(store, old)
     assert store.submit(old, player, 0, [1], [1])[0] == "ok"
-    store.record_scores(old, 0, {player: {"score": 900, "correct": 1, "streak": 1, "time": 10}}, {}, {}, {})
+    score = {player: {"score": 900, "correct": 1, "streak": 1, "time": 10}}
+    store.record_scores(old, 0, score, {}, {}, Standings([], 1, 0))
     store.redis.delete(store.game_key(old))  # the game hash expired first
     monkeypatch.setattr("app.live.store.secrets.randbelow", lambda _n: int(old) - 100_000)
     pin, _ = games.new()
@@ -452,9 +453,31 @@ def test_ranking_breaks_equal_values_by_join_order(store: LiveStore, games: Game
     value = 999_999_999.0  # score 0, no time: all equal
     board = dict.fromkeys(ids, value)
     board[ids[3]] = 1 * 10**9 + 999_999_999 - 4_000.0  # the last joiner scored
-    store.record_scores(pin, 0, {}, board, {}, {"红队": 12.5})
+    store.record_scores(pin, 0, {}, board, {}, Standings([], 4, 0))
     assert store.ranking(pin) == [ids[3], ids[0], ids[1], ids[2]]
     assert store.ranking(pin, 2) == [ids[3], ids[0]]
+
+
+def test_the_standings_a_scoring_wrote_hold_until_the_hall_changes(store: LiveStore, games: Games) -> None:
+    pin, _ = games.new()
+    seat(store, pin, "Alice")
+    seat(store, pin, "Bob", team="蓝队")
+    assert store.standings(pin) is None  # nothing scored yet
+    rows = [
+        {"team": "红队", "score": 900, "members": 1, "rank": 1},
+        {"team": "蓝队", "score": 0, "members": 1, "rank": 2},
+    ]
+    store.record_scores(pin, 0, {}, {}, {}, Standings(rows, 2, 0))
+    assert store.standings(pin) == rows
+    assert store.standings(pin) == rows  # read again: still true
+    carol = seat(store, pin, "Carol")  # joined since: the red team's mean is no longer 900
+    assert store.standings(pin) is None
+    store.record_scores(pin, 1, {}, {}, {}, Standings(rows, 3, 0))
+    assert store.standings(pin) == rows
+    assert store.kick(pin, carol)  # removed since: its team counts one member fewer
+    assert store.standings(pin) is None
+    store.record_scores(pin, 2, {}, {}, {}, Standings(rows, 3, 0))  # counted before the kick
+    assert store.standings(pin) is None
 
 
 # -- TTLs ----------------------------------------------------------------------------------
@@ -500,7 +523,7 @@ def test_every_key_of_a_game_has_a_ttl_at_every_step(store: LiveStore, games: Ga
             "scores",
             "board",
             "results:0",
-            "teams",
+            "standings",
             "scored",
         },
     )
