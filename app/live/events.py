@@ -56,14 +56,15 @@ def send(socketio: SocketIO, emits: Iterable[Emit | Then]) -> None:
     Before a ``Then`` the hub gets a turn, so that each socket's writer sends what was just
     emitted: the work that follows (scoring 2,000 players, writing a game) holds the process,
     and at 2,000 phones the reveal's p99 was 1.1-1.6x longer on eventlet, and 3x on gevent,
-    when its frames waited behind the scoring (bench/README.md).
+    when its frames waited behind the scoring (bench/README.md). A ``Then`` that would hold
+    the process longer (writing a finished game) asks for more time (``Then.after``).
     """
     batch: list[Emit] = []
     for item in emits:
         if isinstance(item, Then):
             emit_batch(socketio, batch)
             batch = []
-            socketio.sleep(0)  # the writers' turn
+            socketio.sleep(item.after)  # the writers' turn
             send(socketio, item.work())
         else:
             batch.append(item)

@@ -315,6 +315,8 @@ def test_a_whole_game_of_three_questions_six_players_two_teams(live: Live, store
 
     state, emits = live.advance(pin, "next")
     assert state["phase"] == "podium"
+    # The podium first: a phone shows the end on either, and it need not wait for the state.
+    assert [e.event for e in emits] == [protocol.GAME_OVER, protocol.GAME_STATE]
     over = only(emits, protocol.GAME_OVER)
     final = expected.order()
     assert final == ["红一", "蓝二", "红二", "蓝一", "红三", "蓝三"]  # margins of 100+ points: no timing luck

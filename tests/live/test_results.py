@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import database
 from app.live import protocol
-from app.live.games import LiveGames, settled
+from app.live.games import WRITE_AFTER_PER_PLAYER, LiveGames, settled
 from app.live.results import finish_game
 from app.models import Game, GameAnswer, GamePlayer
 from app.realtime import live_games
@@ -55,8 +55,10 @@ def test_the_podium_is_sent_before_the_game_is_written(app: Any) -> None:
     settled(games.answer(pin, player, 0, [0])[1])
     games.advance(pin, "next")  # leaderboard
     _state, emits = games.advance(pin, "next")  # the podium, unsettled, as the host handler gets it
-    assert [getattr(e, "event", "Then") for e in emits] == [protocol.GAME_STATE, protocol.GAME_OVER, "Then"]
-    assert emits[1].payload["podium"][0]["player_id"] == player  # type: ignore[union-attr]
+    assert [getattr(e, "event", "Then") for e in emits] == [protocol.GAME_OVER, protocol.GAME_STATE, "Then"]
+    assert emits[0].payload["podium"][0]["player_id"] == player  # type: ignore[union-attr]
+    # The writing gives the podium's frames time to leave first: 0.25 ms per seated player.
+    assert emits[2].after == WRITE_AFTER_PER_PLAYER * 1  # type: ignore[union-attr]
 
     def written() -> int:
         with database(app).sessions() as session:
