@@ -367,6 +367,12 @@ def start_servers(settings: Settings, env: dict[str, str]) -> list[Process]:
                 str(port),
                 "--async-mode",
                 settings.async_mode,
+                "--teams",
+                str(settings.teams),
+                "--questions",
+                str(settings.questions),
+                "--time-limit",
+                str(settings.time_limit),
             ]
         else:
             command = [

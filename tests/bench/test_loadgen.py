@@ -8,13 +8,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.live import protocol
 from app.live.store import LiveStore
 from bench.loadgen import (
     PhoneRecord,
@@ -29,8 +32,18 @@ from bench.loadgen import (
     table,
     timeline,
 )
+from bench.loadgen import new_game as bench_game
 from bench.rehearse import ACK_P99_MS, FANOUT_P99_MS, rehearse, verdict
-from tests.live.conftest import live_env, new_game, single, start_server, stop_server, store  # noqa: F401
+from tests.live.conftest import (  # noqa: F401
+    Phone,
+    free_port,
+    live_env,
+    new_game,
+    single,
+    start_server,
+    stop_server,
+    store,
+)
 
 # 24 phones hear a reveal within milliseconds: the host's pauses need not be a second.
 SMALL = {"players": 24, "teams": 3, "questions": 2, "window": 0.5, "time_limit": 20, "pause": 0.3}
@@ -106,6 +119,67 @@ def test_the_floor_answers_the_same_protocol(bench_redis: str) -> None:
     _clean(result, 24, 2)
     assert result["check"] == {} and result["server"]["redis_commands_per_answer"] is None
     assert result["result_fanout_ms"]["n"] == 0  # the floor sends no results
+
+
+def _broadcasts(url: str, pin: str, start: str, host_join: dict[str, Any], made: list[Phone]) -> Any:
+    """What a phone of a 2-team game hears: the question's state, the reveal, the podium."""
+    host = Phone(url, "host")
+    made.append(host)
+    assert host.call(protocol.HOST_JOIN, host_join)["ok"]
+    seated = []
+    for index, team in enumerate(("第1队", "第2队")):
+        seated.append(Phone(url, team))
+        made.append(seated[-1])
+        join = {"pin": pin, "nickname": f"压测{index:05d}", "team": team}
+        assert seated[-1].call(protocol.PLAYER_JOIN, join)["ok"]
+    phone = seated[0]
+    host.call(start, {"pin": pin})
+    asked = phone.wait(protocol.GAME_STATE, lambda d: d["phase"] == "question")
+    for each in seated:
+        assert each.call(protocol.PLAYER_ANSWER, {"pin": pin, "q": 0, "choice": [1]})["ok"]
+    revealed = phone.wait(protocol.GAME_REVEAL)
+    host.call(protocol.HOST_END, {"pin": pin})
+    return {"question": asked, "reveal": revealed, "over": phone.wait(protocol.GAME_OVER)}
+
+
+def test_the_floor_broadcasts_what_ours_broadcasts(live_env: dict[str, Any], store: LiveStore) -> None:  # noqa: F811
+    """Each phone decodes every frame, so the floor sends payloads of our shape for the run's
+    game: the same keys, the bench's question with its stem and options, every team."""
+    made: list[Phone] = []
+    ours_server = start_server(live_env["instance"], live_env["database_url"], live_env["redis_url"])
+    port = free_port()
+    command = [sys.executable, "-m", "bench.floor", "--port", str(port), "--teams", "2", "--questions", "2"]
+    floor = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    try:
+        pin, token = bench_game(store, 2, ["第1队", "第2队"], 2, time_limit=20)
+        ours = _broadcasts(ours_server.url, pin, protocol.HOST_START, {"pin": pin, "host_token": token}, made)
+        deadline = time.monotonic() + 15
+        while not _listening(port):
+            assert time.monotonic() < deadline and floor.poll() is None, "the floor did not start"
+            time.sleep(0.1)
+        theirs = _broadcasts(f"http://127.0.0.1:{port}", "100000", protocol.HOST_NEXT, {}, made)
+    finally:
+        for phone in made:
+            phone.close()
+        floor.terminate()
+        floor.wait(10)
+        stop_server(ours_server)
+    for part in ("question", "reveal", "over"):
+        assert set(theirs[part]) == set(ours[part]), part
+    assert theirs["question"]["question"] == ours["question"]["question"]  # the bench's first question
+    for rows in ("podium", "teams", "all_teams"):
+        shapes = [{frozenset(row) for row in side["over"][rows]} for side in (theirs, ours)]
+        assert shapes[0] == shapes[1], rows
+    assert len(theirs["over"]["all_teams"]) == len(ours["over"]["all_teams"]) == 2
+    assert len(ours["over"]["podium"]) == 2 and len(theirs["over"]["podium"]) == 3  # ours: two players here
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
 
 
 def test_the_timeline_places_the_slowest_acks_and_every_stall_in_its_question() -> None:
