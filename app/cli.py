@@ -425,7 +425,10 @@ def serve(host: str | None, port: int | None, quiet: bool) -> None:
 
 @click.command(
     "bench",
-    help="负载测试（bench/）：默认跑整套；也可 arena bench run --players 2000 …",
+    help=(
+        "负载测试（bench/）：默认跑整套；也可 arena bench run --players 2000 …，"
+        "或 arena bench compare（与基线交替成对比较）"
+    ),
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
