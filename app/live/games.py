@@ -55,10 +55,11 @@ class Then:
 
 
 # The finished game's writing holds the process (SQLite's calls, and the rows' Python, are
-# not green), and the podium's frames reach the phones only after the message queue hands
-# them back and each phone's writer runs: 2,000 phones took 70-190 ms (the floor's p99), and
-# a writing that started at once held them behind it (podium p50 about 2.7x the floor's). So
-# the writing waits this long per seated player, at most WRITE_AFTER_MAX seconds.
+# not green), and the podium's frames reach the phones only as each phone's writer runs:
+# 2,000 phones took 70-190 ms (the floor's p99), and a writing that started one hub turn
+# after the podium held them behind it (stalls of 127-503 ms right after host:end,
+# bench/README.md). So the writing waits this long per seated player, at most
+# WRITE_AFTER_MAX seconds.
 WRITE_AFTER_PER_PLAYER = 0.00025  # 0.5 s for 2,000 phones
 WRITE_AFTER_MAX = 1.0
 
@@ -281,15 +282,16 @@ class LiveGames:
                 # never reads it, and sending it to 2,000 phones doubled the phase's fan-out.
                 out.append(Emit(protocol.GAME_LEADERBOARD, self.leaderboard(pin), host_room(pin)))
             elif effect is Effect.SHOW_PODIUM:
-                # Before the state: a phone shows the end on either, and 2,000 phones' podium
-                # waited behind 2,000 frames of the state (its p50 twice the floor's, which
-                # sends one frame); the big screen draws the podium and then takes the state.
-                # Ended mid-question, after the reveal: the big screen must end on the podium.
+                # Before the state: a phone shows the end on either, and otherwise each phone's
+                # podium waited behind the state's frame to every phone (bench/README.md); the
+                # big screen draws the podium and then takes the state. Ended mid-question,
+                # after the reveal: the big screen must end on the podium.
                 over = Emit(protocol.GAME_OVER, self.podium(pin), game_room(pin))
                 out.insert(len(out) if Effect.CLOSE_QUESTION in effects else out.index(state), over)
             elif effect is Effect.FINISH:
                 # Listed for writing now, written once the podium is sent: writing a hall of
-                # 2,000 players took seconds. A process that dies meanwhile leaves it listed.
+                # 2,000 players holds the process 0.4-0.7 s. A process that dies meanwhile
+                # leaves it listed.
                 if self.finish_game is not None:
                     self.store.mark_unwritten(pin)
                 after = min(WRITE_AFTER_MAX, WRITE_AFTER_PER_PLAYER * self.store.seated_count(pin))
