@@ -294,7 +294,8 @@ class LiveGames:
                 # leaves it listed.
                 if self.finish_game is not None:
                     self.store.mark_unwritten(pin)
-                after = min(WRITE_AFTER_MAX, WRITE_AFTER_PER_PLAYER * self.store.seated_count(pin))
+                seated = state.payload["players"]  # the state's own count: no second read
+                after = min(WRITE_AFTER_MAX, WRITE_AFTER_PER_PLAYER * seated)
                 out.append(Then(lambda: self._finish(pin), after=after))
         return out
 
@@ -408,8 +409,8 @@ class LiveGames:
         team_members: dict[str, list[int]] = defaultdict(list)
         for pid, s in active.items():
             team_members[players[pid]["team"]].append(s["score"])
-        teams = Standings(scoring.rank_teams(rules, team_members), len(players), len(kicked))
-        if not self.store.record_scores(pin, q, updated, board, results, teams):
+        by_team = Standings(scoring.rank_teams(rules, team_members), len(players), len(kicked))
+        if not self.store.record_scores(pin, q, updated, board, results, by_team):
             return []
         return [Emit(protocol.PLAYER_RESULT, value, player_room(pin, pid)) for pid, value in results.items()]
 
