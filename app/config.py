@@ -13,6 +13,7 @@
 | ARENA_TICK_MS | how often each process checks question deadlines | 100 |
 | ARENA_ASYNC_MODE | Socket.IO's async mode (gevent is the one-line switch, DESIGN §10) | eventlet |
 | ARENA_PROXY_HOPS | proxies in front whose X-Forwarded-For/-Proto/-Host are trusted (nginx: 1) | 0 |
+| ARENA_PING_INTERVAL | seconds between the heartbeats Engine.IO sends each connection | 25 |
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ class Settings:
     async_mode: str = "eventlet"
     proxy_hops: int = 0
     tick_ms: int = 100
+    # Engine.IO's default. A phone whose connection died without closing counts as connected
+    # until its heartbeat is missed: at most this plus Engine.IO's 20 s ping timeout.
+    ping_interval: int = 25
     message_queue: bool = False  # arena serve turns it on: broadcasts through Redis
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -100,6 +104,7 @@ class Settings:
             "tick_ms": _int("ARENA_TICK_MS", 100),
             "async_mode": os.environ.get("ARENA_ASYNC_MODE", "").strip() or "eventlet",
             "proxy_hops": _int("ARENA_PROXY_HOPS", 0),
+            "ping_interval": _int("ARENA_PING_INTERVAL", 25),
         }
         known = {f.name for f in fields(cls)}
         values.update({key: value for key, value in overrides.items() if key in known})

@@ -61,7 +61,7 @@ def init_app(app: Flask) -> None:
     wall_events.register(socketio)
     # Named explicitly: under `flask`/`arena` (FLASK_RUN_FROM_CLI) Flask-SocketIO would
     # otherwise fall back to threading and refuse to serve.
-    socketio.init_app(app, async_mode=settings.async_mode, **options)
+    socketio.init_app(app, async_mode=settings.async_mode, ping_interval=settings.ping_interval, **options)
     match_socket_path(app)
     app.session_interface = EventSessionInterface()
 

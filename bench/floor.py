@@ -27,6 +27,7 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=4)
     parser.add_argument("--questions", type=int, default=5)
     parser.add_argument("--time-limit", type=int, default=20)
+    parser.add_argument("--ping-interval", type=int, default=25)  # Engine.IO's heartbeat, as ours
     options = parser.parse_args()
     from app.entry import make_green
 
@@ -35,7 +36,9 @@ def main() -> None:
     from flask_socketio import SocketIO, join_room
 
     app = Flask(__name__)
-    socketio = SocketIO(app, async_mode=options.async_mode, cors_allowed_origins="*")
+    socketio = SocketIO(
+        app, async_mode=options.async_mode, cors_allowed_origins="*", ping_interval=options.ping_interval
+    )
     from app.realtime import match_socket_path
 
     match_socket_path(app)  # as our server does: a bare server's events otherwise cost a cycle each

@@ -73,6 +73,13 @@ class Settings:
     seed: int = 1
     label: str = ""
     join_timeout: float = 60.0
+    # Engine.IO's heartbeat on the bench's own servers, ours and the floor alike. The phones
+    # connect within seconds, so with the default 25 s their heartbeats fall due together: 2,000
+    # pings and pongs in one burst, 30-60 ms pauses, wherever in the play 25 s lands. That was
+    # among the answers of one server's question and in a quiet second of the other's, and it
+    # decided the comparison (bench/README.md). Longer than any run (5,000 phones: about 60 s
+    # from the first connection to the podium), it stays out of what is compared.
+    ping_interval: int = 120
 
     @property
     def name(self) -> str:
@@ -338,6 +345,7 @@ def environment(settings: Settings) -> Iterator[dict[str, str]]:
             "REDIS_URL": redis_url,
             "SECRET_KEY": "bench-secret",
             "ARENA_ASYNC_MODE": settings.async_mode,
+            "ARENA_PING_INTERVAL": str(settings.ping_interval),
             "ARENA_MAX_CONNECTIONS": str(max(5000, settings.players + 500)),
             "PYTHONWARNINGS": "ignore",
         }
@@ -373,6 +381,8 @@ def start_servers(settings: Settings, env: dict[str, str]) -> list[Process]:
                 str(settings.questions),
                 "--time-limit",
                 str(settings.time_limit),
+                "--ping-interval",
+                str(settings.ping_interval),
             ]
         else:
             command = [

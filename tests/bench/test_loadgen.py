@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,14 @@ from bench.loadgen import (
     Settings,
     answer_for,
     choice_of,
+    environment,
     key_of,
     percentiles,
     run,
     run_loop,
     save,
+    start_servers,
+    stop_servers,
     table,
     timeline,
 )
@@ -119,6 +123,29 @@ def test_the_floor_answers_the_same_protocol(bench_redis: str) -> None:
     _clean(result, 24, 2)
     assert result["check"] == {} and result["server"]["redis_commands_per_answer"] is None
     assert result["result_fanout_ms"]["n"] == 0  # the floor sends no results
+
+
+def _handshake(url: str) -> dict[str, Any]:
+    """Engine.IO's opening packet (``0{...}``), as a phone's first request gets it."""
+    with urllib.request.urlopen(f"{url}/socket.io/?EIO=4&transport=polling", timeout=5) as reply:
+        body = reply.read().decode()
+    assert body.startswith("0"), body
+    return json.loads(body[1:])  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("server", ["game", "floor"])
+def test_the_bench_servers_beat_at_the_interval_of_the_run(bench_redis: str, server: str) -> None:
+    """Both sides of a comparison send their heartbeats at the run's interval (not Engine.IO's
+    25 s, which falls inside a run; see Settings.ping_interval), ours through its own setting."""
+    assert Settings().ping_interval == 120
+    settings = Settings(**SMALL, server=server, ping_interval=37)
+    with environment(settings) as env:
+        processes = start_servers(settings, env)
+        try:
+            opened = _handshake(processes[0].url)
+        finally:
+            stop_servers(processes)
+    assert (opened["pingInterval"], opened["pingTimeout"]) == (37_000, 20_000)
 
 
 def _broadcasts(url: str, pin: str, start: str, host_join: dict[str, Any], made: list[Phone]) -> Any:
