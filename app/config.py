@@ -27,9 +27,22 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _int(name: str, default: int) -> int:
+class SettingError(ValueError):
+    """A setting the server cannot start with; the message names it, in Chinese."""
+
+
+def _int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
     value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    if not value:
+        return default
+    try:
+        number = int(value)  # full-width digits (２５) are digits too
+    except ValueError:
+        raise SettingError(f"{name} 应为整数，现在是 {value!r}") from None
+    if number < minimum or (maximum is not None and number > maximum):
+        allowed = f" {minimum} 到 {maximum} 之间" if maximum is not None else f"不小于 {minimum} "
+        raise SettingError(f"{name} 应为{allowed}的整数，现在是 {number}")
+    return number
 
 
 def _secret_key(instance: Path) -> str:
@@ -97,14 +110,14 @@ class Settings:
             or f"sqlite:///{instance / 'arena.db'}",
             "redis_url": os.environ.get("REDIS_URL", "").strip(),
             "host": os.environ.get("ARENA_HOST", "").strip() or "0.0.0.0",
-            "port": _int("ARENA_PORT", 5000),
+            "port": _int("ARENA_PORT", 5000, 1, 65535),
             "public_url": os.environ.get("ARENA_PUBLIC_URL", "").strip().rstrip("/"),
-            "max_upload_bytes": _int("ARENA_MAX_UPLOAD_MB", 10) * 1024 * 1024,
-            "max_connections": _int("ARENA_MAX_CONNECTIONS", 5000),
-            "tick_ms": _int("ARENA_TICK_MS", 100),
+            "max_upload_bytes": _int("ARENA_MAX_UPLOAD_MB", 10, 1) * 1024 * 1024,
+            "max_connections": _int("ARENA_MAX_CONNECTIONS", 5000, 1),
+            "tick_ms": _int("ARENA_TICK_MS", 100, 1),
             "async_mode": os.environ.get("ARENA_ASYNC_MODE", "").strip() or "eventlet",
             "proxy_hops": _int("ARENA_PROXY_HOPS", 0),
-            "ping_interval": _int("ARENA_PING_INTERVAL", 25),
+            "ping_interval": _int("ARENA_PING_INTERVAL", 25, 1),
         }
         known = {f.name for f in fields(cls)}
         values.update({key: value for key, value in overrides.items() if key in known})

@@ -148,5 +148,10 @@ def main() -> None:
         raise_file_limit()
         make_green(os.environ.get("ARENA_ASYNC_MODE", "").strip() or "eventlet")
     from app.cli import cli
+    from app.config import SettingError
 
-    cli.main(prog_name="arena")
+    try:
+        cli.main(prog_name="arena")
+    except SettingError as error:  # an operator's setting: a sentence, not a traceback
+        print(f"配置错误：{error}", file=sys.stderr)
+        sys.exit(2)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import Settings
+from app.config import SettingError, Settings
 from app.extensions import RedisConnection
 
 
@@ -25,6 +25,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "ARENA_MAX_CONNECTIONS",
         "ARENA_INSTANCE",
         "ARENA_PING_INTERVAL",
+        "ARENA_TICK_MS",
+        "ARENA_PROXY_HOPS",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -65,6 +67,37 @@ def test_environment_variables_are_read(
         40,
     )
     assert not (tmp_path / "inst" / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ARENA_PING_INTERVAL", "abc", "ARENA_PING_INTERVAL 应为整数，现在是 'abc'"),
+        ("ARENA_PING_INTERVAL", "0", "ARENA_PING_INTERVAL 应为不小于 1 的整数，现在是 0"),
+        ("ARENA_PORT", "70000", "ARENA_PORT 应为 1 到 65535 之间的整数，现在是 70000"),
+        ("ARENA_PORT", "0", "ARENA_PORT 应为 1 到 65535 之间的整数，现在是 0"),
+        ("ARENA_MAX_UPLOAD_MB", "-3", "ARENA_MAX_UPLOAD_MB 应为不小于 1 的整数，现在是 -3"),
+        ("ARENA_MAX_CONNECTIONS", "5千", "ARENA_MAX_CONNECTIONS 应为整数，现在是 '5千'"),
+        ("ARENA_TICK_MS", "1.5", "ARENA_TICK_MS 应为整数，现在是 '1.5'"),
+        ("ARENA_PROXY_HOPS", "-1", "ARENA_PROXY_HOPS 应为不小于 0 的整数，现在是 -1"),
+    ],
+)
+def test_a_bad_number_is_refused_by_name(
+    clean_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingError) as refused:
+        Settings.from_env(instance_path=tmp_path)
+    assert str(refused.value) == message
+
+
+def test_full_width_digits_and_spaces_are_read(
+    clean_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARENA_PING_INTERVAL", " ４０ ")
+    monkeypatch.setenv("ARENA_PROXY_HOPS", "0")
+    settings = Settings.from_env(instance_path=tmp_path)
+    assert (settings.ping_interval, settings.proxy_hops) == (40, 0)
 
 
 def test_secret_key_is_generated_once_and_kept(clean_env: None, tmp_path: Path) -> None:

@@ -158,3 +158,17 @@ def test_a_postgresql_query_does_not_hold_the_other_greenlets(
     used, longest_gap_ms = done.stdout.split()
     # A 10 ms heartbeat beside a 500 ms query: held, its longest gap is the whole query.
     assert used == wait and int(longest_gap_ms) < 250, done.stdout
+
+
+def test_serve_refuses_a_bad_setting_in_one_sentence(tmp_path: Path) -> None:
+    env = {**os.environ, "ARENA_INSTANCE": str(tmp_path), "ARENA_PING_INTERVAL": "二十五"}
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == "配置错误：ARENA_PING_INTERVAL 应为整数，现在是 '二十五'"
+    assert "Traceback" not in done.stderr
