@@ -4,6 +4,7 @@ one real Redis and one real database."""
 from __future__ import annotations
 
 import json
+import queue
 import time
 from collections.abc import Callable
 from typing import Any
@@ -293,6 +294,32 @@ def test_every_error_code_over_the_wire(slow_ticker: Any, phones: Callable[..., 
     assert code(screen.call(protocol.HOST_NEXT, {"pin": pin})) == "game_over"
     # Every code of the table is reachable; these two need a broken Redis or an empty contest.
     assert set(protocol.ERRORS) - set(seen) == {"unavailable", "no_questions"}
+
+
+def test_a_phones_events_are_handled_one_at_a_time_in_the_order_sent(
+    server: Server, store: LiveStore, phones: Callable[..., Phone]
+) -> None:
+    """An answer sent before the join it follows is acknowledged is handled after that join has
+    finished: seated, in the lobby, it is refused as not yet open (handled alongside the join,
+    as python-socketio's default would, it found no seat: not_joined)."""
+    pin, _token = new_game(store, [single("第一题", ["甲", "乙"], 0)])
+    # Three phones: handled the old way, the answer went first most times, not every time.
+    for nickname in ("急性子一", "急性子二", "急性子三"):
+        phone = phones(server.url, nickname)
+        acks: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        phone.client.emit(
+            protocol.PLAYER_JOIN,
+            {"pin": pin, "nickname": nickname, "team": "红队"},
+            callback=lambda ack, into=acks: into.put(("join", ack)),
+        )
+        phone.client.emit(
+            protocol.PLAYER_ANSWER,
+            {"pin": pin, "q": 0, "choice": [0]},
+            callback=lambda ack, into=acks: into.put(("answer", ack)),
+        )
+        (first, joined), (second, answered) = acks.get(timeout=10), acks.get(timeout=10)
+        assert (first, joined["ok"], second) == ("join", True, "answer"), nickname
+        assert answered["ok"] is False and answered["error"]["code"] == "not_open"
 
 
 def test_a_late_joiner_plays_from_the_next_question_with_zero_points(
