@@ -15,6 +15,7 @@ fan-out at 2,000 phones was half what the same server took for ours (p50 53-87 a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import Any
@@ -36,8 +37,14 @@ def main() -> None:
     from flask_socketio import SocketIO, join_room
 
     app = Flask(__name__)
+    # Bare means Flask-SocketIO's defaults; BENCH_FLOOR_SYNC=1 handles each connection's
+    # events in order as our server does (async_handlers=False), to see what that alone is worth.
     socketio = SocketIO(
-        app, async_mode=options.async_mode, cors_allowed_origins="*", ping_interval=options.ping_interval
+        app,
+        async_mode=options.async_mode,
+        cors_allowed_origins="*",
+        ping_interval=options.ping_interval,
+        async_handlers=not os.environ.get("BENCH_FLOOR_SYNC"),
     )
     from app.realtime import match_socket_path
 
