@@ -43,6 +43,15 @@ class RedisQueue(python_socketio.RedisManager):
             python_socketio.Manager.emit(self, event, data, message.get("namespace"), room=room)
 
 
+# A connection's events are handled one at a time, in the order sent, in the greenlet that
+# reads them. python-socketio's default starts a greenlet per event, and each waited its turn
+# at the hub: at 2,000 phones the answer's acknowledgement took 0.1-0.2 ms longer at the
+# median (bench/README.md), and an answer sent right behind a join could be handled first. A
+# slow event (the host's 结束, which writes the game) holds only its own connection's next
+# events. The load generator's floor is built with the same.
+EVENT_HANDLING = {"async_handlers": False}
+
+
 def init_app(app: Flask) -> None:
     from app.danmaku import events as wall_events
     from app.live import events
@@ -61,18 +70,8 @@ def init_app(app: Flask) -> None:
     wall_events.register(socketio)
     # Named explicitly: under `flask`/`arena` (FLASK_RUN_FROM_CLI) Flask-SocketIO would
     # otherwise fall back to threading and refuse to serve.
-    # async_handlers=False: a connection's events are handled one at a time, in the order sent,
-    # in the greenlet that reads them. python-socketio's default starts a greenlet per event, and
-    # each waited its turn at the hub: at 2,000 phones the answer's acknowledgement took 0.1-0.2 ms
-    # longer at the median (bench/README.md), and an answer sent right behind a join could be
-    # handled first. A slow event (the host's 结束, which writes the game) holds only its own
-    # connection's next events.
     socketio.init_app(
-        app,
-        async_mode=settings.async_mode,
-        async_handlers=False,
-        ping_interval=settings.ping_interval,
-        **options,
+        app, async_mode=settings.async_mode, ping_interval=settings.ping_interval, **EVENT_HANDLING, **options
     )
     match_socket_path(app)
     app.session_interface = EventSessionInterface()

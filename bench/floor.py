@@ -9,13 +9,16 @@ every team): each phone decodes every frame, and with a 15-byte podium the floor
 fan-out at 2,000 phones was half what the same server took for ours (p50 53-87 against
 125-131 ms), a difference of the instrument's reading, not of the server.
 
+Flask-SocketIO is set up as in ours where that is the framework's and not the game's: each
+connection's events handled in order in its reading greenlet (``EVENT_HANDLING``), the
+heartbeat at the run's interval, the Engine.IO path matched as ours.
+
 ``python -m bench.floor --port P --async-mode eventlet|gevent``
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from typing import Any
@@ -37,16 +40,16 @@ def main() -> None:
     from flask_socketio import SocketIO, join_room
 
     app = Flask(__name__)
-    # Bare means Flask-SocketIO's defaults; BENCH_FLOOR_SYNC=1 handles each connection's
-    # events in order as our server does (async_handlers=False), to see what that alone is worth.
+    from app.realtime import EVENT_HANDLING, match_socket_path
+
+    # Flask-SocketIO handling events as ours does: the difference is then the game's alone.
     socketio = SocketIO(
         app,
         async_mode=options.async_mode,
         cors_allowed_origins="*",
         ping_interval=options.ping_interval,
-        async_handlers=not os.environ.get("BENCH_FLOOR_SYNC"),
+        **EVENT_HANDLING,
     )
-    from app.realtime import match_socket_path
 
     match_socket_path(app)  # as our server does: a bare server's events otherwise cost a cycle each
     game: dict[str, Any] = {
