@@ -17,7 +17,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 from bench.compare import compare, compare_table
@@ -68,13 +68,14 @@ def suite(
     results: list[dict[str, Any]] = []
     comparisons: list[dict[str, Any]] = []
     failed: list[str] = []
-    for settings in [*COMPARISONS, *SUITE]:
-        if scale and settings.players not in scale:
+    planned = [(each, True) for each in COMPARISONS] + [(each, False) for each in SUITE]
+    for planned_settings, paired in planned:
+        if scale and planned_settings.players not in scale:
             continue
-        settings.teams, settings.questions = teams, questions
-        settings.workers = max(settings.workers, settings.players // 2500 + 1)
+        workers = max(planned_settings.workers, planned_settings.players // 2500 + 1)
+        settings = replace(planned_settings, teams=teams, questions=questions, workers=workers)
         try:  # one failed run is reported, the others still run
-            if settings in COMPARISONS:
+            if paired:
                 summary, runs = compare(settings, SUITE_PAIRS, saved_run)
                 comparisons.append(summary)
                 results += runs
