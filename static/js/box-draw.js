@@ -65,6 +65,7 @@ for (const button of document.querySelectorAll(".open-box")) {
     const chooseUrl = `/me/api/draws/${reply.draw.id}/choose`;
     await show(reply.draw, chooseUrl);
   });
+  button.disabled = "exhausted" in button.dataset; // the page renders it disabled until now
 }
 
 // An offer drawn before a reload is shown again, not drawn again.

@@ -31,6 +31,7 @@ form.addEventListener("submit", (event) => { event.preventDefault(); drawNow(); 
 document.addEventListener("keydown", (event) => {
   if (event.code === "Space" && event.target === document.body) { event.preventDefault(); drawNow(); }
 });
+form.querySelector("button[type=submit]").disabled = false; // the page renders it disabled until now
 
 const last = JSON.parse(app.dataset.last);
 if (last.card) {

@@ -16,9 +16,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.accounts import set_member_password, set_user
-from app.blindbox.tasks import load_deck
+from app.blindbox.tasks import draw, load_deck
 from app.extensions import database
-from app.models import PointEntry, TaskDraw, utcnow
+from app.models import Member, PointEntry, TaskDraw, utcnow
 from tests.e2e.conftest import watch
 from tests.live.conftest import Server
 from tests.points.factories import branch, member
@@ -128,6 +128,7 @@ def test_a_member_draws_a_task_the_branch_reviews_it_and_the_host_draws_live(
     )
     draw_button = phone.get_by_test_id(f"draw-{deck_id}")
     expect(draw_button).to_have_text("打开盲盒")
+    expect(draw_button).to_be_enabled()  # its script listens now (the page renders it disabled)
     draw_button.tap()
     expect(phone.get_by_test_id("stage")).to_be_visible()
     expect(phone.locator("#box-lid")).to_have_class(re.compile(r"\bopen\b"))  # the box opens
@@ -262,3 +263,37 @@ def test_a_member_draws_a_task_the_branch_reviews_it_and_the_host_draws_live(
     )
     assert live.offered == [revealed]
     host.screenshot(path=artifacts / "boxes-live-reveal.png")
+
+
+# One draw a day, the card given at once: a deck 张三 has used up for today.
+DAILY = """
+key: e2e-daily
+title: 每日一抽
+rules: {offer: 1, per_day: 1, per_week: 7, due_days: 7}
+cards:
+  - {id: read, title: 读一篇党史故事, category: 学习, points: 2, proof: none}
+"""
+
+
+def test_the_draw_buttons_wait_for_their_script_and_a_used_up_deck_stays_closed(
+    browser: Any, server: Server, app: Any
+) -> None:
+    """A button the page shows before its script listens would swallow a tap: each is
+    rendered disabled and enabled by the script, except where today's draws are used up."""
+    ids = seed(app)
+    with database(app).transaction() as session:
+        daily, _replaced = load_deck(session, DAILY.encode(), "daily.yaml", loaded_by="test", now=utcnow())
+        draw(session, daily, member=session.get(Member, ids["zhang"]), now=utcnow())
+        daily_id = daily.id
+
+    phone = open_phone(browser, f"{server.url}/me/login")
+    phone.get_by_test_id("member-no").fill("M001")
+    phone.get_by_test_id("secret").fill(PASSWORD)
+    phone.get_by_test_id("login").tap()
+    expect(phone).to_have_url(f"{server.url}/me/boxes")
+    expect(phone.get_by_test_id(f"allowance-{daily_id}")).to_have_text(
+        "今天还可以抽 0 次，本周还可以抽 6 次。"
+    )
+    expect(phone.get_by_test_id(f"draw-{ids['deck']}")).to_be_enabled()  # the script has run ...
+    expect(phone.get_by_test_id(f"draw-{daily_id}")).to_be_disabled()  # ... and left this one closed
+    assert len(draws(app)) == 1
