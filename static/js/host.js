@@ -18,7 +18,7 @@ const hostToken = sessionStorage.getItem(tokenKey) || "";
 
 const $ = (id) => document.getElementById(id);
 const socket = connect();
-let phase = "lobby";
+let phase = null; // until host:join answers: the controls wait for the game they steer
 let q = -1;
 let question = null;
 let busy = false;
@@ -195,6 +195,7 @@ function drawState(state) {
   $("progress").textContent = state.q >= 0 ? `第 ${state.q + 1} / ${state.total} 题` : `共 ${state.total} 题`;
   $("next").textContent = NEXT_LABELS[phase] || "下一步";
   showNextEnabled();
+  $("end").disabled = false;
   if (phase === "lobby") screen("lobby");
   else if (phase === "question" && state.question) {
     drawQuestion(state);
@@ -227,11 +228,11 @@ async function join() {
 // One step at a time: a press while the last step awaits its reply is ignored, and the
 // button shows it (the new phase's broadcast comes before that reply).
 function showNextEnabled() {
-  $("next").disabled = busy || phase === "ended";
+  $("next").disabled = busy || phase === null || phase === "ended";
 }
 
 async function next() {
-  if (busy || phase === "ended") return;
+  if (busy || phase === null || phase === "ended") return;
   busy = true;
   showNextEnabled();
   const reply = await call(socket, phase === "lobby" ? E.host_start : E.host_next, { pin });
@@ -314,7 +315,7 @@ $("danmaku-toggle").addEventListener("click", (event) => {
 });
 $("end").addEventListener("click", async (event) => {
   event.currentTarget.blur();
-  if (phase === "ended") return;
+  if (phase === null || phase === "ended") return;
   if (!confirm("确定现在结束比赛？未进行的题目将不再进行，直接颁奖。")) return;
   const reply = await call(socket, E.host_end, { pin });
   if (!reply.ok) notice(errorMessage(reply));

@@ -299,7 +299,9 @@ def test_the_next_button_is_greyed_until_the_step_is_answered(
 ) -> None:
     """The host screen draws the new phase from its broadcast, which comes before the reply to
     host:next; until the reply, 下一步 is greyed and Space does nothing (one step at a time).
-    The host page's acknowledgement frames are held back here (Playwright's WebSocket route)."""
+    Before host:join's reply the page has no game to steer: 下一步 and 结束 are greyed, Space
+    does nothing. The host page's acknowledgement frames are held back here (Playwright's
+    WebSocket route)."""
     pin, token = new_game(store, [single("题一", ["甲", "乙"], 0), single("题二", ["甲", "乙"], 1)])
     held: list[str] = []
     holding = [False]
@@ -321,7 +323,25 @@ def test_the_next_button_is_greyed_until_the_step_is_answered(
     context = browser.new_context(viewport=HOST_SIZE)
     context.route_web_socket(re.compile(r"/socket\.io/"), hold_replies)
     host = context.new_page()
+    holding[0] = True
     host.goto(f"{server.url}/host/{pin}#token={token}")
+    for _ in range(100):  # host:join's reply (the wall's join may be held beside it)
+        if any('"state":{"pin"' in message for message in held):
+            break
+        host.wait_for_timeout(50)
+    expect(host.get_by_test_id("next")).to_be_disabled()
+    expect(host.get_by_test_id("end")).to_be_disabled()
+    host.keyboard.press("Space")  # ignored: the page does not know the game yet
+    host.wait_for_timeout(300)
+    state = store.state(pin)
+    assert state is not None and state.phase == "lobby"
+    assert any('"state":{"pin"' in message for message in held)
+    holding[0] = False
+    while held:
+        routes[-1].send(held.pop(0))
+    expect(host.get_by_test_id("next")).to_be_enabled()
+    expect(host.get_by_test_id("end")).to_be_enabled()
+
     page = open_phone(browser, f"{server.url}/play/{pin}")
     join(page, "孙八", "红队")
     expect(host.get_by_test_id("lobby-count")).to_have_text("1")

@@ -358,6 +358,9 @@ def test_scenario_pages_are_csp_clean_and_complete(server: Server, app: Any) -> 
         assert "script-src 'self'" in headers["Content-Security-Policy"]
         assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == []
         assert " style=" not in page and not re.search(r"\son[a-z]+=", page)
+        if path.endswith("/host"):  # greyed until the script draws the run's state
+            for control in ("previous", "next", "pause", "end"):
+                assert re.search(rf'<button[^>]*id="{control}"[^>]*\sdisabled[\s>]', page), control
         events = json.loads(html.unescape(re.search(r'data-events="([^"]+)"', page).group(1)))
         assert events == protocol.EVENTS
         assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
