@@ -39,8 +39,11 @@ SUITE = [
 def _options(parser: argparse.ArgumentParser) -> None:
     for item in fields(Settings):
         default = item.default
-        kind = type(default)
-        parser.add_argument(f"--{item.name.replace('_', '-')}", type=kind, default=default)
+        flag = f"--{item.name.replace('_', '-')}"
+        if isinstance(default, bool):  # a switch: bool("False") would be True
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
+        else:
+            parser.add_argument(flag, type=type(default), default=default)
 
 
 def saved_run(settings: Settings) -> dict[str, Any]:

@@ -39,7 +39,8 @@ def pair_settings(settings: Settings, pairs: int) -> list[Settings]:
     for index in range(pairs):
         order = ("game", "floor") if index % 2 == 0 else ("floor", "game")
         for server in order:
-            label = f"{server}-{settings.players}-{settings.async_mode}-{index + 1}"
+            side = "floor-store" if server == "floor" and settings.floor_store else server
+            label = f"{side}-{settings.players}-{settings.async_mode}-{index + 1}"
             runs.append(dataclasses.replace(settings, server=server, label=label))
     return runs
 
@@ -62,8 +63,9 @@ def summarise(settings: Settings, results: list[dict[str, Any]]) -> dict[str, An
                 "game_runs": runs["game"],
                 "floor_runs": runs["floor"],
             }
+    name = f"compare-{settings.players}-{settings.async_mode}" + ("-store" if settings.floor_store else "")
     return {
-        "name": f"compare-{settings.players}-{settings.async_mode}",
+        "name": name,
         "settings": dataclasses.asdict(settings),
         "pairs": len(sides["game"]),
         "limit": LIMIT,

@@ -80,6 +80,9 @@ class Settings:
     # decided the comparison (bench/README.md). Longer than any run (5,000 phones: about 60 s
     # from the first connection to the podium), it stays out of what is compared.
     ping_interval: int = 120
+    # The floor stores each answer in Redis before acknowledging it (bench/floor.py --store):
+    # what storing costs the bare framework, beside what our game adds.
+    floor_store: bool = False
 
     @property
     def name(self) -> str:
@@ -383,6 +386,7 @@ def start_servers(settings: Settings, env: dict[str, str]) -> list[Process]:
                 str(settings.time_limit),
                 "--ping-interval",
                 str(settings.ping_interval),
+                *(["--store"] if settings.floor_store else []),
             ]
         else:
             command = [

@@ -4,11 +4,13 @@ real pair of small runs."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench.__main__ import _options
 from bench.__main__ import main as bench_main
 from bench.compare import FIGURES, PERCENTILES, compare, compare_table, pair_settings, summarise
 from bench.loadgen import Settings, run
@@ -43,6 +45,23 @@ def test_the_pairs_alternate_which_side_goes_first() -> None:
         ("floor", "floor-2000-gevent-3"),
     ]
     assert {(s.players, s.teams, s.async_mode) for s in runs} == {(2000, 20, "gevent")}
+
+
+def test_a_floor_that_stores_its_answers_is_named_so() -> None:
+    runs = pair_settings(Settings(players=500, floor_store=True), 1)
+    assert [(s.server, s.floor_store, s.label) for s in runs] == [
+        ("game", True, "game-500-eventlet-1"),  # ours stores its answers whatever the switch
+        ("floor", True, "floor-store-500-eventlet-1"),
+    ]
+
+
+def test_the_switch_is_read_from_the_command_line() -> None:
+    parser = argparse.ArgumentParser()
+    _options(parser)
+    assert parser.parse_args([]).floor_store is False
+    assert parser.parse_args(["--floor-store"]).floor_store is True
+    assert parser.parse_args(["--floor-store", "--no-floor-store"]).floor_store is False
+    assert parser.parse_args(["--players", "37"]).players == 37
 
 
 def test_each_figure_is_compared_by_its_medians() -> None:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
+import websockets.sync.client
 
 from app.live import protocol
 from app.live.store import LiveStore
@@ -125,6 +127,20 @@ def test_the_floor_answers_the_same_protocol(bench_redis: str) -> None:
     assert result["result_fanout_ms"]["n"] == 0  # the floor sends no results
 
 
+def test_the_floor_can_store_each_answer_before_acknowledging_it(bench_redis: str) -> None:
+    client = redis.Redis.from_url(bench_redis, decode_responses=True)
+    before = set(client.scan_iter("bench:floor:*"))
+    result = run(Settings(**SMALL, server="floor", floor_store=True))
+    _clean(result, 24, 2)
+    stored = sorted(set(client.scan_iter("bench:floor:*")) - before)
+    assert [key.rsplit(":", 1)[1] for key in stored] == ["0", "1"]  # one hash per question
+    assert [client.hlen(key) for key in stored] == [24, 24]  # every phone's answer, once
+    choices = {value for key in stored for value in client.hvals(key)}
+    assert choices and choices <= {"[0]", "[1]", "[2]", "[3]"}  # as each phone sent it
+    assert all(0 < client.ttl(key) <= 3600 for key in stored)
+    client.delete(*stored)
+
+
 def _handshake(url: str) -> dict[str, Any]:
     """Engine.IO's opening packet (``0{...}``), as a phone's first request gets it."""
     with urllib.request.urlopen(f"{url}/socket.io/?EIO=4&transport=polling", timeout=5) as reply:
@@ -207,6 +223,53 @@ def _listening(port: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def _raw_phone(port: int) -> Any:
+    """A Socket.IO connection read frame by frame, in the order the server sent them."""
+    raw = websockets.sync.client.connect(f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket")
+    assert raw.recv(timeout=10).startswith("0")
+    raw.send("40")
+    assert raw.recv(timeout=10).startswith("40")
+    return raw
+
+
+def _frames_until(raw: Any, *wanted: str) -> list[str]:
+    """The frames read until every one of ``wanted`` has come, each as ``ack <id>`` or its
+    event's name."""
+    seen: list[str] = []
+    while not set(wanted) <= set(seen):
+        frame = raw.recv(timeout=10)
+        if frame.startswith("43"):
+            seen.append(f"ack {frame[2 : frame.index('[')]}")
+        elif frame.startswith("42"):
+            seen.append(json.loads(frame[2:])[0])
+    return seen
+
+
+def test_the_floor_acknowledges_the_last_answer_before_it_reveals() -> None:
+    """As ours does: the answer that closes the question is acknowledged first, then the
+    reveal goes to everyone (in the handler, that answer and those behind it waited for it)."""
+    port = free_port()
+    command = [sys.executable, "-m", "bench.floor", "--port", str(port), "--teams", "1", "--questions", "1"]
+    floor = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 15
+        while not _listening(port):
+            assert time.monotonic() < deadline and floor.poll() is None, "the floor did not start"
+            time.sleep(0.1)
+        host, phone = _raw_phone(port), _raw_phone(port)
+        phone.send('421["player:join",{"pin":"100000","nickname":"压测00000"}]')
+        assert _frames_until(phone, "ack 1") == ["ack 1"]
+        host.send('421["host:next",{}]')
+        assert _frames_until(phone, "game:state") == ["game:state"]  # the question
+        phone.send('422["player:answer",{"pin":"100000","q":0,"choice":[1]}]')
+        assert _frames_until(phone, "ack 2", "game:reveal") == ["ack 2", "game:state", "game:reveal"]
+        for raw in (host, phone):
+            raw.close()
+    finally:
+        floor.terminate()
+        floor.wait(10)
 
 
 def test_the_timeline_places_the_slowest_acks_and_every_stall_in_its_question() -> None:
