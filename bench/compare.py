@@ -8,7 +8,7 @@ pairs (ours first, then the floor first, and so on, so that a drift of the machi
 both), and compares each figure's median over the runs of each side. Every run is saved and
 listed, so that the spread stays visible beside the medians.
 
-    python -m bench compare --players 2000 --pairs 3 [--async-mode gevent]
+    python -m bench compare --players 2000 --pairs 3 [--async-mode gevent] [--floor-store]
 """
 
 from __future__ import annotations
