@@ -13,9 +13,10 @@ Flask-SocketIO is set up as in ours where that is the framework's and not the ga
 connection's events handled in order in its reading greenlet (``EVENT_HANDLING``), the
 heartbeat at the run's interval, the Engine.IO path matched as ours.
 
-With ``--store`` it stores each answer in Redis before acknowledging it (one ``HSETNX``, on
-a client set up as ours): the round trip that "zero lost answers" asks of any server, so
-that what our game adds can be told from what storing an answer costs (bench/README.md).
+With ``--store`` it stores each answer in Redis before acknowledging it (``HSETNX`` and
+``EXPIRE`` in one round trip, on a client set up as ours): the round trip that "zero lost
+answers" asks of any server, so that what our game adds can be told from what storing an
+answer costs (bench/README.md).
 
 ``python -m bench.floor --port P --async-mode eventlet|gevent [--store]``
 """
@@ -154,7 +155,7 @@ def main() -> None:
         if game["phase"] == "question" and len(game["answered"]) >= game["players"]:
             # Closed now, broadcast after this acknowledgement, as ours does (close_soon): in
             # the handler, the last answer's acknowledgement and the answers behind it waited
-            # for 4,000 frames (the floor's ack max 150 ms, its p99 up to 35 ms with --store).
+            # for 4,000 frames (the floor's ack max was about 150 ms in every run).
             socketio.start_background_task(broadcast, state("reveal"), reveal())
         return {"ok": True, "accepted": True, "elapsed_ms": 0}
 
