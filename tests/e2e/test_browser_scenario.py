@@ -104,7 +104,7 @@ def test_a_scenario_run_from_the_lobby_to_the_reveal(
     expect(host.get_by_test_id("screen-link")).to_have_attribute(
         "href", f"/scenario/{pin}/screen#token={token}"
     )
-    assert "#token" not in host.url  # kept in sessionStorage, out of the address bar
+    expect(host).not_to_have_url(re.compile("#token"))  # kept in sessionStorage, out of the address bar
     screen = open_wide(browser, f"{server.url}/scenario/{pin}/screen#token={token}", HOST_SIZE)
     expect(screen.get_by_test_id("lobby")).to_be_visible()
     expect(screen.get_by_test_id("title")).to_have_text("电台疑云")

@@ -60,7 +60,7 @@ def open_screen(browser: Any, server: Server, pin: str, token: str) -> Page:
     screen = open_wide(browser, f"{server.url}/wall/{pin}/screen#token={token}", SCREEN_SIZE)
     expect(screen.get_by_test_id("title")).to_have_text("支部大会")
     expect(screen.get_by_test_id("pin")).to_have_text(pin)
-    assert "#token" not in screen.url  # kept in sessionStorage, out of the address bar
+    expect(screen).not_to_have_url(re.compile("#token"))  # kept in sessionStorage, out of the address bar
     return screen
 
 
