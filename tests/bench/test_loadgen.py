@@ -6,6 +6,7 @@ asserted here: these tests only prove the instrument works and reports exactly."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -149,18 +151,24 @@ def _handshake(url: str) -> dict[str, Any]:
     return json.loads(body[1:])  # type: ignore[no-any-return]
 
 
+@contextlib.contextmanager
+def _started(settings: Settings) -> Iterator[str]:
+    """One server of ``settings``, started as a run starts it; its URL."""
+    with environment(settings) as env:
+        processes = start_servers(settings, env)
+        try:
+            yield processes[0].url
+        finally:
+            stop_servers(processes)
+
+
 @pytest.mark.parametrize("server", ["game", "floor"])
 def test_the_bench_servers_beat_at_the_interval_of_the_run(bench_redis: str, server: str) -> None:
     """Both sides of a comparison send their heartbeats at the run's interval (not Engine.IO's
     25 s, which falls inside a run; see Settings.ping_interval), ours through its own setting."""
     assert Settings().ping_interval == 120
-    settings = Settings(**SMALL, server=server, ping_interval=37)
-    with environment(settings) as env:
-        processes = start_servers(settings, env)
-        try:
-            opened = _handshake(processes[0].url)
-        finally:
-            stop_servers(processes)
+    with _started(Settings(**SMALL, server=server, ping_interval=37)) as url:
+        opened = _handshake(url)
     assert (opened["pingInterval"], opened["pingTimeout"]) == (37_000, 20_000)
 
 
@@ -225,9 +233,10 @@ def _listening(port: int) -> bool:
     return True
 
 
-def _raw_phone(port: int) -> Any:
+def _raw_phone(url: str) -> Any:
     """A Socket.IO connection read frame by frame, in the order the server sent them."""
-    raw = websockets.sync.client.connect(f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket")
+    ws_url = url.replace("http", "ws", 1)
+    raw = websockets.sync.client.connect(f"{ws_url}/socket.io/?EIO=4&transport=websocket")
     assert raw.recv(timeout=10).startswith("0")
     raw.send("40")
     assert raw.recv(timeout=10).startswith("40")
@@ -247,18 +256,11 @@ def _frames_until(raw: Any, *wanted: str) -> list[str]:
     return seen
 
 
-def test_the_floor_acknowledges_the_last_answer_before_it_reveals() -> None:
+def test_the_floor_acknowledges_the_last_answer_before_it_reveals(bench_redis: str) -> None:
     """As ours does: the answer that closes the question is acknowledged first, then the
     reveal goes to everyone (in the handler, that answer and those behind it waited for it)."""
-    port = free_port()
-    command = [sys.executable, "-m", "bench.floor", "--port", str(port), "--teams", "1", "--questions", "1"]
-    floor = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 15
-        while not _listening(port):
-            assert time.monotonic() < deadline and floor.poll() is None, "the floor did not start"
-            time.sleep(0.1)
-        host, phone = _raw_phone(port), _raw_phone(port)
+    with _started(Settings(server="floor", teams=1, questions=1)) as url:
+        host, phone = _raw_phone(url), _raw_phone(url)
         phone.send('421["player:join",{"pin":"100000","nickname":"压测00000"}]')
         assert _frames_until(phone, "ack 1") == ["ack 1"]
         host.send('421["host:next",{}]')
@@ -267,9 +269,6 @@ def test_the_floor_acknowledges_the_last_answer_before_it_reveals() -> None:
         assert _frames_until(phone, "ack 2", "game:reveal") == ["ack 2", "game:state", "game:reveal"]
         for raw in (host, phone):
             raw.close()
-    finally:
-        floor.terminate()
-        floor.wait(10)
 
 
 def test_the_timeline_places_the_slowest_acks_and_every_stall_in_its_question() -> None:
