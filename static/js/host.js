@@ -227,12 +227,16 @@ async function join() {
 
 // One step at a time: a press while the last step awaits its reply is ignored, and the
 // button shows it (the new phase's broadcast comes before that reply).
+function canStep() {
+  return !busy && phase !== null && phase !== "ended";
+}
+
 function showNextEnabled() {
-  $("next").disabled = busy || phase === null || phase === "ended";
+  $("next").disabled = !canStep();
 }
 
 async function next() {
-  if (busy || phase === null || phase === "ended") return;
+  if (!canStep()) return;
   busy = true;
   showNextEnabled();
   const reply = await call(socket, phase === "lobby" ? E.host_start : E.host_next, { pin });
