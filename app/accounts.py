@@ -23,8 +23,19 @@ T = TypeVar("T")
 ROLES = ("organizer", "host", "secretary")  # staff accounts; members log in on their own pages
 USERNAME = re.compile(r"^[\w.\-]{2,40}$")
 MIN_PASSWORD = 8
+# werkzeug's scrypt, spelled out (N=2**15, r=8, p=1: memory-hard, about 0.1-0.2 s of a small
+# server's CPU per hash). The test suite lowers N for the apps it runs in its own process
+# (tests/conftest.py); a hash names its own parameters, so either kind checks anywhere.
+PASSWORD_HASH = "scrypt:32768:8:1"
+
+
+def hash_secret(secret: str) -> str:
+    """A password's or a login code's hash, as stored."""
+    return generate_password_hash(secret, method=PASSWORD_HASH)
+
+
 # Checked against when the username is unknown, so both paths cost one hash.
-_DUMMY_HASH = generate_password_hash("not-a-password")
+_DUMMY_HASH = hash_secret("not-a-password")
 
 
 class AccountError(ValueError):
@@ -64,7 +75,7 @@ def set_user(
         raise AccountError("branch_required", "支部书记账号需要指定所在支部。")
     user.role = role
     user.branch_id = branch_id if role == "secretary" else None
-    user.set_password(password)
+    user.password_hash = hash_secret(password)
     user.active = True
     return user, created
 
@@ -74,7 +85,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    return user if user.check_password(password) else None
+    return user if check_password_hash(user.password_hash, password) else None
 
 
 # -- members (我的盲盒) ------------------------------------------------------------------
@@ -90,7 +101,7 @@ LOGIN_CODE_DAYS = 14
 def issue_login_code(member: Member, now: dt.datetime) -> str:
     """A fresh code for ``member`` (any earlier one stops working); shown once."""
     code = "".join(secrets.choice(LOGIN_CODE_ALPHABET) for _ in range(LOGIN_CODE_LENGTH))
-    member.login_code_hash = generate_password_hash(code)
+    member.login_code_hash = hash_secret(code)
     member.login_code_expires = now + dt.timedelta(days=LOGIN_CODE_DAYS)
     return code
 
@@ -131,7 +142,7 @@ def set_member_password(member: Member, password: str) -> None:
         raise AccountError("weak_password", f"密码至少 {MIN_PASSWORD} 位。")
     if len(password) > 200:
         raise AccountError("bad_password", "密码太长了。")
-    member.password_hash = generate_password_hash(password)
+    member.password_hash = hash_secret(password)
 
 
 # -- login throttling --------------------------------------------------------------------

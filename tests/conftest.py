@@ -23,11 +23,18 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app import create_app
+from app import accounts, create_app
 from app.db_migrations import upgrade
 from app.models import Base
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "").strip()
+
+# Passwords and login codes hashed by the apps in this process cost N=2**10 instead of
+# production's 2**15: at 0.1-0.2 s a hash, the 575 or so hashes were a sixth of the time of the
+# tests outside tests/e2e and tests/bench.
+# Servers the tests start as processes keep production's; a hash names its own parameters,
+# so each checks the other's. tests/security/test_web.py checks production's.
+accounts.PASSWORD_HASH = "scrypt:1024:8:1"
 
 
 def pytest_configure(config: pytest.Config) -> None:

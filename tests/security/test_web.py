@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -287,6 +288,19 @@ def test_passwords_are_stored_with_scrypt(app: Any) -> None:
     with database(app).transaction() as session:
         hashes = set(session.scalars(select(User.password_hash)))
     assert hashes and all(value.startswith("scrypt:") for value in hashes)
+
+
+def test_a_server_hashes_at_full_cost() -> None:
+    """The suite's own apps hash with a smaller N (tests/conftest.py); a server, a process of
+    its own, hashes with production's, and its hashes check here as the suite's do there
+    (the browser tests log in to servers with accounts the suite made)."""
+    from werkzeug.security import check_password_hash
+
+    program = "import sys; from app.accounts import hash_secret; print(hash_secret(sys.argv[1]))"
+    command = [sys.executable, "-c", program, "正确的密码-horse"]
+    served = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    assert served.startswith("scrypt:32768:8:1$")
+    assert check_password_hash(served, "正确的密码-horse") and not check_password_hash(served, "正确的密码")
 
 
 # -- no secret in the repository ---------------------------------------------------------------
