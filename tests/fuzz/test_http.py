@@ -378,7 +378,7 @@ def check_response(endpoint: Endpoint, response: Any, with_token: bool) -> bool:
     return refused
 
 
-# One site per group (setting it up hashes passwords): the JSON API, the organizer's forms,
+# One site per group (setting one up takes about a second): the JSON API, the organizer's forms,
 # the member's and the public forms.
 GROUPS = {
     "api": [e for e in ENDPOINTS if e.json],
